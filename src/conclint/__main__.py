@@ -1,0 +1,5 @@
+import sys
+
+from conclint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,384 @@
+"""The per-file analysis: one visitor, run first in the batched traversal.
+
+It maintains the scope stack (so rules can ask "am I inside ``async def``?" while they
+visit) and records the facts every rule shares: bindings, call sites, imports. Names are
+resolved after the traversal, when every binding of the module is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from conclint.analysis.scopes import (
+    ASSIGN,
+    CLASS,
+    DEF,
+    IMPORT,
+    OTHER,
+    PARAM,
+    WITH,
+    Binding,
+    Resolver,
+    Scope,
+    Value,
+)
+from conclint.analysis.summary import FunctionSummary, ModuleSummary
+from conclint.knowledge.catalogue import Catalogue
+
+FRAMEWORKS = ("trio", "anyio", "asyncio")
+
+
+def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
+    """``a.b.c`` for a chain of names and attributes, else ``None``."""
+    parts: List[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+@dataclass
+class CallSite:
+    node: cst.Call
+    scope: Scope
+    awaited: bool = False
+
+    @property
+    def in_async(self) -> bool:
+        return self.scope.in_async
+
+
+@dataclass
+class BlockingCall:
+    site: CallSite
+    qualname: str
+    category: str
+
+
+class ModuleFacts:
+    """Everything the analysis knows about one module, queried by the rules."""
+
+    def __init__(self, module: cst.Module, path: str, module_name: str, catalogue: Catalogue) -> None:
+        self.module = module
+        self.path = path
+        self.module_name = module_name
+        self.catalogue = catalogue
+        self.root = Scope("module", None, qualname=module_name)
+        self.resolver = Resolver(module_name, catalogue)
+        self.calls: List[CallSite] = []
+        self.imported_modules: Set[str] = set()
+        self.functions: List[Scope] = []
+        self._blocking: Optional[List[BlockingCall]] = None
+
+    # -- queries -----------------------------------------------------------------
+    def resolve(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Value]:
+        return self.resolver.resolve(expr, scope)
+
+    def callee(self, site: CallSite) -> Optional[Value]:
+        return self.resolver.resolve(site.node.func, site.scope)
+
+    @property
+    def framework(self) -> str:
+        """The async library this module uses, for advice: trio, anyio or asyncio."""
+        for name in FRAMEWORKS:
+            if name in self.imported_modules:
+                return name
+        return "asyncio"
+
+    def blocking_category(self, site: CallSite) -> Optional[Tuple[str, str]]:
+        value = self.callee(site)
+        if value is None or value.instance:
+            return None
+        if value.bound:
+            category = self.catalogue.category_of_method(value.owner, value.attr)
+        else:
+            category = self.catalogue.category_of_call(value.qualname)
+        return (value.qualname, category) if category else None
+
+    @property
+    def blocking_calls_in_async(self) -> List[BlockingCall]:
+        """Calls in ``async def`` bodies that the catalogue says block, in source order."""
+        if self._blocking is None:
+            found = []
+            for site in self.calls:
+                if site.in_async:
+                    hit = self.blocking_category(site)
+                    if hit is not None:
+                        found.append(BlockingCall(site, hit[0], hit[1]))
+            self._blocking = found
+        return self._blocking
+
+    def summary(self) -> ModuleSummary:
+        functions = []
+        for scope in self.functions:
+            effects = set()
+            calls = set()
+            for site in self.calls:
+                if site.scope.function_scope is not scope:
+                    continue
+                hit = self.blocking_category(site)
+                if hit is not None:
+                    effects.add(hit[1])
+                    continue
+                value = self.callee(site)
+                if value is not None and not value.instance:
+                    calls.add(value.qualname)
+            functions.append(
+                FunctionSummary(
+                    qualname=scope.qualname,
+                    is_async=scope.is_async,
+                    effects=tuple(sorted(effects)),
+                    calls=tuple(sorted(calls)),
+                )
+            )
+        return ModuleSummary(self.module_name, self.path, tuple(functions), tuple(sorted(self.imported_modules)))
+
+
+class ModuleAnalyzer(cst.BatchableCSTVisitor):
+    """Builds :class:`ModuleFacts` during the shared traversal. Must run first in the batch."""
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        super().__init__()
+        self.facts = facts
+        self.scope = facts.root
+        self._awaited: Set[int] = set()
+        self._stack: List[Scope] = []
+        self._pending: Dict[int, Scope] = {}
+
+    # -- helpers -----------------------------------------------------------------
+    def _push(self, scope: Scope) -> None:
+        self._stack.append(self.scope)
+        self.scope = scope
+
+    def _pop(self) -> None:
+        self.scope = self._stack.pop()
+
+    def _qualname(self, name: str) -> str:
+        scope = self.scope
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        return f"{scope.qualname}.{name}" if scope.qualname else name
+
+    def _package(self) -> str:
+        name = self.facts.module_name
+        if self.facts.path.endswith("__init__.py"):
+            return name
+        return name.rsplit(".", 1)[0] if "." in name else ""
+
+    def _bind_target(self, target: cst.BaseExpression, binding: Binding) -> None:
+        """Bind the names of an assignment target; unpacking gives values we cannot follow."""
+        if isinstance(target, cst.Name):
+            self.scope.add(target.value, binding)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_target(element.value, Binding(OTHER))
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, Binding(OTHER))
+        elif isinstance(target, cst.Attribute):
+            self._record_instance_attr(target, binding)
+
+    def _record_instance_attr(self, target: cst.Attribute, binding: Binding) -> None:
+        func = self.scope.function_scope
+        if func is None or not isinstance(target.value, cst.Name):
+            return
+        cls = func.method_class()
+        node = func.node
+        if cls is None or not isinstance(node, cst.FunctionDef) or not node.params.params:
+            return
+        if node.params.params[0].name.value != target.value.value or "staticmethod" in func.decorators:
+            return
+        value = binding.value if binding.kind == ASSIGN else None
+        cls.instance_attrs.setdefault(target.attr.value, []).append((value, self.scope))
+
+    # -- imports -----------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            if full is None:
+                continue
+            self.facts.imported_modules.add(full)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.scope.add(alias.asname.name.value, Binding(IMPORT, full))
+            else:
+                top = full.split(".", 1)[0]
+                self.scope.add(top, Binding(IMPORT, top))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = dotted_name(node.module) if node.module is not None else ""
+        if module is None:
+            return
+        if node.relative:
+            package = self._package()
+            for _ in range(len(node.relative) - 1):
+                package = package.rsplit(".", 1)[0] if "." in package else ""
+            module = ".".join(part for part in (package, module) if part)
+        if module:
+            self.facts.imported_modules.add(module)
+        if isinstance(node.names, cst.ImportStar):
+            self.scope.star_import = True
+            return
+        for alias in node.names:
+            if not isinstance(alias.name, cst.Name):
+                continue
+            name = alias.name.value
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            qualname = f"{module}.{name}" if module else name
+            self.scope.add(local, Binding(IMPORT, qualname))
+
+    # -- definitions and scopes ----------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        qualname = self._qualname(node.name.value)
+        self.scope.add(node.name.value, Binding(DEF, qualname))
+        scope = Scope(
+            "function",
+            self.scope,
+            name=node.name.value,
+            qualname=qualname,
+            is_async=node.asynchronous is not None,
+            node=node,
+        )
+        scope.decorators = tuple(
+            name for name in (dotted_name(d.decorator) for d in node.decorators) if name
+        )
+        self.facts.functions.append(scope)
+        self._pending[id(node)] = scope
+
+    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        scope = self._pending.pop(id(node))
+        self._push(scope)
+        params = node.params
+        ordered = list(params.posonly_params) + list(params.params)
+        index = 0
+        for param in ordered:
+            scope.add(param.name.value, Binding(PARAM, value=_annotation(param), scope=scope, index=index))
+            index += 1
+        for param in list(params.kwonly_params):
+            scope.add(param.name.value, Binding(PARAM, value=_annotation(param), scope=scope))
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                scope.add(star.name.value, Binding(OTHER))
+
+    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        self._pop()
+
+    def visit_Lambda_body(self, node: cst.Lambda) -> None:
+        scope = Scope("lambda", self.scope, qualname=self._qualname("<lambda>"), node=node)
+        self._push(scope)
+        params = node.params
+        for param in (
+            list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+        ):
+            scope.add(param.name.value, Binding(OTHER))
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                scope.add(star.name.value, Binding(OTHER))
+
+    def leave_Lambda_body(self, node: cst.Lambda) -> None:
+        self._pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        qualname = self._qualname(node.name.value)
+        self.scope.add(node.name.value, Binding(CLASS, qualname))
+        scope = Scope("class", self.scope, name=node.name.value, qualname=qualname, node=node)
+        self._pending[id(node)] = scope
+        self.facts.resolver.local_classes[qualname] = scope
+
+    def visit_ClassDef_body(self, node: cst.ClassDef) -> None:
+        self._push(self._pending.pop(id(node)))
+
+    def leave_ClassDef_body(self, node: cst.ClassDef) -> None:
+        self._pop()
+
+    def _visit_comprehension(self, node: cst.CSTNode) -> None:
+        self._push(Scope("comprehension", self.scope, qualname=self.scope.qualname, node=node))
+
+    def _leave_comprehension(self, node: cst.CSTNode) -> None:
+        self._pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comprehension
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind_target(node.target, Binding(OTHER))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.scope.global_names.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.scope.nonlocal_names.update(item.name.value for item in node.names)
+
+    # -- assignments ------------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, Binding(ASSIGN, value=node.value, scope=self.scope))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, Binding(ASSIGN, value=node.value, scope=self.scope))
+        elif isinstance(node.target, cst.Name) and self.scope.kind == "function":
+            self.scope.add(node.target.value, Binding(OTHER))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self._bind_target(node.target, Binding(OTHER))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        # The walrus binds in the enclosing function, even inside a comprehension.
+        scope = self.scope
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        if isinstance(node.target, cst.Name):
+            scope.add(node.target.value, Binding(ASSIGN, value=node.value, scope=self.scope))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, Binding(OTHER))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, Binding(WITH, value=node.item, scope=self.scope))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name, Binding(OTHER))
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name, Binding(OTHER))
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.scope.add(node.name.value, Binding(OTHER))
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self.scope.add(node.name.value, Binding(OTHER))
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self.scope.add(node.rest.value, Binding(OTHER))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        if isinstance(node.target, cst.Name):
+            self.scope.add(node.target.value, Binding(OTHER))
+
+    # -- calls ------------------------------------------------------------------------
+    def visit_Await(self, node: cst.Await) -> None:
+        self._awaited.add(id(node.expression))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.facts.calls.append(CallSite(node, self.scope, awaited=id(node) in self._awaited))
+
+
+def _annotation(param: cst.Param) -> Optional[cst.BaseExpression]:
+    if param.annotation is None:
+        return None
+    annotation = param.annotation.annotation
+    return annotation if isinstance(annotation, (cst.Name, cst.Attribute)) else None

@@ -1,0 +1,320 @@
+"""Which files, in what order: discover -> per-file pass -> project pass -> filter.
+
+The per-file pass parses each file once with LibCST and runs the shared analysis and all
+enabled rules in one batched traversal. Positions are computed only for files that have
+something to report. Results are compact (diagnostics, a module summary and the ``noqa``
+map), so they cross process boundaries cheaply.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from conclint.analysis import ModuleAnalyzer, ModuleFacts, ModuleSummary
+from conclint.config import BUILTIN_EXCLUDES, Config
+from conclint.diagnostic import Diagnostic
+from conclint.knowledge.catalogue import Catalogue
+from conclint.rules import ALL_RULES, Report, Rule, rules_for
+from conclint.suppress import NoqaMap, is_suppressed, matches_any, noqa_map
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a worker needs to analyse a file; small and picklable."""
+
+    codes: FrozenSet[str]
+    blocking: Tuple[Tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_config(cls, config: Config) -> "Settings":
+        return cls(config.enabled_codes(ALL_RULES), config.blocking)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    diagnostics: Tuple[Diagnostic, ...]
+    summary: Optional[ModuleSummary] = None
+    noqa: NoqaMap = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    diagnostics: List[Diagnostic]
+    files: int
+    suppressed: int = 0
+
+    @property
+    def internal_errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.code == "CCL009")
+
+
+_CATALOGUES: Dict[Tuple[Tuple[str, str], ...], Catalogue] = {}
+
+
+def _catalogue(blocking: Tuple[Tuple[str, str], ...]) -> Catalogue:
+    catalogue = _CATALOGUES.get(blocking)
+    if catalogue is None:
+        catalogue = _CATALOGUES[blocking] = Catalogue.build(dict(blocking))
+    return catalogue
+
+
+# -- module names ------------------------------------------------------------------------
+def module_name_for(path: str) -> str:
+    """Dotted module name from the path, walking up through package ``__init__.py`` files."""
+    path = os.path.abspath(path)
+    directory, filename = os.path.split(path)
+    stem = filename[:-3] if filename.endswith(".py") else filename
+    parts = [] if stem == "__init__" else [stem]
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        parts.append(package)
+        if not package:
+            break
+    return ".".join(reversed(parts)) or stem
+
+
+# -- the per-file pass ---------------------------------------------------------------------
+def analyze_source(
+    source: Union[str, bytes],
+    path: str,
+    settings: Settings,
+    module_name: Optional[str] = None,
+) -> FileResult:
+    """Lint one module's source. Never raises: problems become CCL00x diagnostics."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        return _tool_result(path, "CCL001", f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1, settings)
+    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
+        return _tool_result(path, "CCL002", f"cannot decode file: {exc}", 1, 1, settings)
+    except RecursionError:
+        return _tool_result(path, "CCL001", "syntax error: the code is nested too deeply to parse", 1, 1, settings)
+    except Exception as exc:  # the parser itself failed: report, never crash the run
+        return _tool_result(path, "CCL009", f"internal error in the parser: {exc!r}", 1, 1, settings)
+    if isinstance(source, bytes):
+        try:
+            text = source.decode(module.encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            return _tool_result(path, "CCL002", f"cannot decode file: {exc}", 1, 1, settings)
+        if text.startswith("\ufeff"):
+            text = text[1:]
+    else:
+        text = source
+    name = module_name if module_name is not None else module_name_for(path)
+    return _run_rules(module, text, path, name, settings)
+
+
+def _tool_result(path: str, code: str, message: str, line: int, column: int, settings: Settings) -> FileResult:
+    return FileResult(path, (Diagnostic(path, max(line, 1), max(column, 1), code, message),))
+
+
+def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Settings) -> FileResult:
+    catalogue = _catalogue(settings.blocking)
+    rule_classes = rules_for(settings.codes)
+    errors: List[Diagnostic] = []
+    while True:
+        facts = ModuleFacts(module, path, name, catalogue)
+        analyzer = ModuleAnalyzer(facts)
+        rules = [cls(facts) for cls in rule_classes]
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        try:
+            wrapper.visit_batched([analyzer, *rules])
+        except RecursionError:
+            errors.append(Diagnostic(path, 1, 1, "CCL001", "the code is nested too deeply to analyse"))
+            return FileResult(path, tuple(errors))
+        except Exception as exc:
+            culprit = _blame(exc, rules)
+            if culprit is None:
+                errors.append(_internal_error(path, "the shared analysis", exc))
+                return FileResult(path, tuple(errors))
+            errors.append(_internal_error(path, f"{culprit.code} ({culprit.name})", exc))
+            rule_classes = [cls for cls in rule_classes if cls is not type(culprit)]
+            continue
+        break
+    reports: List[Report] = []
+    for rule in rules:
+        try:
+            rule.finish()
+        except Exception as exc:
+            errors.append(_internal_error(path, f"{rule.code} ({rule.name})", exc))
+            continue
+        reports.extend(rule.reports)
+    diagnostics = _position(wrapper, reports, path) if reports else []
+    diagnostics.extend(errors)
+    try:
+        summary = facts.summary()
+    except Exception as exc:
+        diagnostics.append(_internal_error(path, "the module summary", exc))
+        summary = None
+    return FileResult(path, tuple(_one_per_site(diagnostics)), summary, noqa_map(text))
+
+
+def _blame(exc: BaseException, rules: Sequence[Rule]) -> Optional[Rule]:
+    """The rule whose method raised, found in the traceback."""
+    by_id = {id(rule): rule for rule in rules}
+    culprit = None
+    tb = exc.__traceback__
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("self")
+        if id(candidate) in by_id:
+            culprit = by_id[id(candidate)]
+        tb = tb.tb_next
+    return culprit
+
+
+def _internal_error(path: str, where: str, exc: BaseException) -> Diagnostic:
+    frames = traceback.extract_tb(exc.__traceback__)[-2:]
+    trail = " <- ".join(f"{os.path.basename(f.filename)}:{f.lineno}" for f in reversed(frames))
+    return Diagnostic(path, 1, 1, "CCL009", f"internal error in {where}: {type(exc).__name__}: {exc} [{trail}]")
+
+
+def _position(wrapper: MetadataWrapper, reports: List[Report], path: str) -> List[Diagnostic]:
+    positions = wrapper.resolve(PositionProvider)
+    diagnostics = []
+    for report in reports:
+        where = positions[report.node]
+        diagnostics.append(
+            Diagnostic(
+                path,
+                where.start.line,
+                where.start.column + 1,
+                report.code,
+                report.message,
+                where.end.line,
+                where.end.column + 1,
+                report.fix,
+                report.trace,
+            )
+        )
+    return diagnostics
+
+
+def _one_per_site(diagnostics: List[Diagnostic]) -> List[Diagnostic]:
+    """One finding per site and code, in source order."""
+    seen = set()
+    unique = []
+    for diagnostic in sorted(diagnostics):
+        key = (diagnostic.line, diagnostic.column, diagnostic.code)
+        if key not in seen:
+            seen.add(key)
+            unique.append(diagnostic)
+    return unique
+
+
+def analyze_file(path: str, settings: Settings) -> FileResult:
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return _tool_result(path, "CCL002", f"cannot read file: {reason}", 1, 1, settings)
+    return analyze_source(source, path, settings)
+
+
+def _analyze_chunk(paths: Sequence[str], settings: Settings) -> List[FileResult]:
+    return [analyze_file(path, settings) for path in paths]
+
+
+# -- discovery --------------------------------------------------------------------------------
+def discover(paths: Sequence[str], config: Config) -> Iterator[str]:
+    """Python files under ``paths``, minus built-in and configured excludes, each once."""
+    seen = set()
+    for given in paths:
+        if os.path.isdir(given):
+            for root, dirs, files in os.walk(given, followlinks=False):
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if d not in BUILTIN_EXCLUDES
+                    and not d.endswith(".egg-info")
+                    and not config.is_excluded(os.path.join(root, d))
+                )
+                for filename in sorted(files):
+                    if filename.endswith((".py", ".pyi")):
+                        full = os.path.join(root, filename)
+                        if not config.is_excluded(full):
+                            key = os.path.realpath(full)
+                            if key not in seen:
+                                seen.add(key)
+                                yield _display(full)
+        else:
+            # A file named on the command line is checked whatever its name, unless the
+            # user's own exclude patterns match it (pre-commit passes every staged file).
+            if config.is_excluded(given):
+                continue
+            key = os.path.realpath(given)
+            if key not in seen:
+                seen.add(key)
+                yield _display(given)
+
+
+def _display(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
+# -- the run ------------------------------------------------------------------------------------
+def check_paths(
+    paths: Sequence[str],
+    config: Optional[Config] = None,
+    jobs: Optional[int] = None,
+) -> RunResult:
+    """Lint files and folders; the library entry point behind ``conclint check``."""
+    config = config or Config()
+    settings = Settings.from_config(config)
+    files = list(discover(paths or ["."], config))
+    results = _run_per_file(files, settings, jobs)
+    return _finish(results, config, settings)
+
+
+def check_source(
+    source: Union[str, bytes],
+    path: str = "<stdin>",
+    config: Optional[Config] = None,
+) -> List[Diagnostic]:
+    """Lint one module given as text or bytes; returns the diagnostics that survive filters."""
+    config = config or Config()
+    settings = Settings.from_config(config)
+    result = analyze_source(source, path, settings)
+    return _finish([result], config, settings).diagnostics
+
+
+def _run_per_file(files: List[str], settings: Settings, jobs: Optional[int]) -> List[FileResult]:
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(files) < 16:
+        return [analyze_file(path, settings) for path in files]
+    # Chunks amortise the per-task overhead of small files; several chunks per worker keep
+    # both busy when file sizes are uneven.
+    size = max(1, min(64, len(files) // (jobs * 8)))
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    results: List[FileResult] = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for chunk_results in pool.map(_analyze_chunk, chunks, [settings] * len(chunks)):
+            results.extend(chunk_results)
+    return results
+
+
+def _finish(results: Iterable[FileResult], config: Config, settings: Settings) -> RunResult:
+    kept: List[Diagnostic] = []
+    suppressed = 0
+    files = 0
+    for result in results:
+        files += 1
+        ignored = config.ignored_for(result.path)
+        for diagnostic in result.diagnostics:
+            if diagnostic.code not in settings.codes or matches_any(diagnostic.code, ignored):
+                continue
+            if is_suppressed(diagnostic.code, diagnostic.line, result.noqa):
+                suppressed += 1
+                continue
+            kept.append(diagnostic)
+    kept.sort()
+    return RunResult(kept, files, suppressed)

@@ -1,0 +1,81 @@
+"""Formatters: turn diagnostics into text for people and machines. They decide nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable, Dict, List, Sequence, TextIO
+
+from conclint import __version__
+from conclint.diagnostic import Diagnostic
+from conclint.rules import ALL_RULES
+
+_LINES = re.compile(r"\r\n|\r|\n")
+
+
+def concise(diagnostics: Sequence[Diagnostic], out: TextIO, sources: "SourceCache") -> None:
+    for d in diagnostics:
+        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}\n")
+
+
+def full(diagnostics: Sequence[Diagnostic], out: TextIO, sources: "SourceCache") -> None:
+    for d in diagnostics:
+        name = ALL_RULES[d.code].name if d.code in ALL_RULES else ""
+        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} [{name}] {d.message}\n")
+        line = sources.line(d.path, d.line)
+        if line is not None:
+            gutter = f"{d.line} | "
+            expanded = line.expandtabs(1)
+            width = 1
+            if d.end_line == d.line and d.end_column > d.column:
+                width = d.end_column - d.column
+            out.write(f"{' ' * len(str(d.line))} |\n")
+            out.write(f"{gutter}{expanded}\n")
+            out.write(f"{' ' * len(str(d.line))} | {' ' * (d.column - 1)}{'^' * width}\n")
+        for step in d.trace:
+            out.write(f"  -> {step.path}:{step.line}:{step.column}: {step.text}\n")
+        out.write("\n")
+
+
+def json_format(diagnostics: Sequence[Diagnostic], out: TextIO, sources: "SourceCache") -> None:
+    records = []
+    for d in diagnostics:
+        record = d.to_dict()
+        record["name"] = ALL_RULES[d.code].name if d.code in ALL_RULES else None
+        records.append(record)
+    json.dump(records, out, indent=2)
+    out.write("\n")
+
+
+FORMATTERS: Dict[str, Callable[[Sequence[Diagnostic], TextIO, "SourceCache"], None]] = {
+    "concise": concise,
+    "full": full,
+    "json": json_format,
+}
+
+
+class SourceCache:
+    """Reads source lines for the ``full`` format, once per file, only when needed."""
+
+    def __init__(self, overrides: Dict[str, str] = None) -> None:
+        self._lines: Dict[str, List[str]] = {}
+        self._overrides = overrides or {}
+
+    def line(self, path: str, number: int):
+        lines = self._lines.get(path)
+        if lines is None:
+            text = self._overrides.get(path)
+            if text is None:
+                try:
+                    with open(path, "rb") as handle:
+                        raw = handle.read()
+                    text = raw.decode("utf-8", errors="replace")
+                except OSError:
+                    text = ""
+            lines = self._lines[path] = _LINES.split(text)
+        if 1 <= number <= len(lines):
+            return lines[number - 1]
+        return None
+
+
+__all__ = ["FORMATTERS", "SourceCache", "__version__"]

@@ -1,0 +1,32 @@
+"""The rule registry: every rule class, by code. Codes never change meaning."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Type
+
+from conclint.rules import blocking, tool
+from conclint.rules.base import Report, Rule
+
+_MODULES = (tool, blocking)
+
+
+def _collect() -> Dict[str, Type[Rule]]:
+    found: Dict[str, Type[Rule]] = {}
+    for module in _MODULES:
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, Rule) and "code" in vars(obj):
+                if obj.code in found:
+                    raise RuntimeError(f"duplicate rule code {obj.code}")
+                found[obj.code] = obj
+    return dict(sorted(found.items()))
+
+
+ALL_RULES: Dict[str, Type[Rule]] = _collect()
+
+
+def rules_for(codes) -> List[Type[Rule]]:
+    """The visitor rules (not the engine-reported ones) among ``codes``, in code order."""
+    return [ALL_RULES[c] for c in sorted(codes) if c in ALL_RULES and not ALL_RULES[c].engine_reported]
+
+
+__all__ = ["ALL_RULES", "Report", "Rule", "rules_for"]

@@ -1,0 +1,108 @@
+"""The rule contract: one small class with its metadata, docs and examples (Fixit-style).
+
+A rule is a LibCST batchable visitor. It may define ``visit_*``/``leave_*`` methods, which
+run inside the one shared traversal, and/or :meth:`Rule.finish`, which runs after the
+traversal when every name of the module has been resolved. A rule never reads files,
+parses or prints: it reports nodes, and the engine turns them into diagnostics.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import ClassVar, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from conclint.analysis import ModuleFacts
+from conclint.diagnostic import Fix, TraceStep
+
+
+@dataclass(frozen=True)
+class Report:
+    node: cst.CSTNode
+    code: str
+    message: str
+    fix: Optional[Fix] = None
+    trace: Tuple[TraceStep, ...] = ()
+
+
+class Rule(cst.BatchableCSTVisitor):
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    #: The piece of the guide the rule stands on.
+    advice: ClassVar[str]
+    what: ClassVar[str]
+    why: ClassVar[str]
+    example: ClassVar[str]
+    instead: ClassVar[str]
+    fix_safety: ClassVar[str] = "No autofix is offered."
+    options: ClassVar[str] = "None."
+    #: Snippets the rule must leave clean, and snippets it must flag (tested).
+    VALID: ClassVar[Sequence[str]] = ()
+    INVALID: ClassVar[Sequence[str]] = ()
+    #: True for codes the engine itself reports (syntax errors, unreadable files).
+    engine_reported: ClassVar[bool] = False
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        super().__init__()
+        self.facts = facts
+        self.reports: List[Report] = []
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        fix: Optional[Fix] = None,
+        trace: Tuple[TraceStep, ...] = (),
+    ) -> None:
+        self.reports.append(Report(node, self.code, message, fix, trace))
+
+    def finish(self) -> None:
+        """Called once after the traversal; names resolve now."""
+
+    @classmethod
+    def docs(cls) -> str:
+        """The rule's page, in Markdown: the single source of ``docs/rules/CCLnnn.md``."""
+
+        def block(code: str) -> str:
+            return "```python\n" + textwrap.dedent(code).strip("\n") + "\n```"
+
+        def para(text: str) -> str:
+            return " ".join(textwrap.dedent(text).split())
+
+        return "\n".join(
+            [
+                f"# {cls.code} {cls.name}",
+                "",
+                f"*{para(cls.summary)}*",
+                "",
+                "## What it does",
+                "",
+                para(cls.what),
+                "",
+                "## Why is this bad?",
+                "",
+                para(cls.why),
+                "",
+                f"The advice it stands on: {para(cls.advice)}",
+                "",
+                "## Example",
+                "",
+                block(cls.example),
+                "",
+                "## Use instead",
+                "",
+                block(cls.instead),
+                "",
+                "## Fix safety",
+                "",
+                para(cls.fix_safety),
+                "",
+                "## Options",
+                "",
+                para(cls.options),
+                "",
+            ]
+        )
