@@ -8,6 +8,7 @@ map), so they cross process boundaries cheaply.
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 import traceback
@@ -93,7 +94,7 @@ def analyze_source(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        return _tool_result(path, "CCL001", f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1, settings)
+        return _syntax_error(source, path, exc, settings)
     except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
         return _tool_result(path, "CCL002", f"cannot decode file: {exc}", 1, 1, settings)
     except RecursionError:
@@ -111,6 +112,21 @@ def analyze_source(
         text = source
     name = module_name if module_name is not None else module_name_for(path)
     return _run_rules(module, text, path, name, settings)
+
+
+def _syntax_error(source: Union[str, bytes], path: str, exc: cst.ParserSyntaxError, settings: Settings) -> FileResult:
+    """CPython's own message and position where it also rejects the code (they are the
+    ones users know); LibCST's where only LibCST does (syntax newer than it supports)."""
+    try:
+        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py_exc:
+        line = py_exc.lineno or 1
+        column = py_exc.offset or 1
+        return _tool_result(path, "CCL001", f"syntax error: {py_exc.msg}", line, column, settings)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = " ".join(str(exc.message).split())
+    return _tool_result(path, "CCL001", f"syntax error (LibCST): {message}", exc.raw_line, exc.raw_column + 1, settings)
 
 
 def _tool_result(path: str, code: str, message: str, line: int, column: int, settings: Settings) -> FileResult:

@@ -43,6 +43,25 @@ def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
+_VISITOR_NAMES: dict = {}
+
+
+def visitor_methods(visitor: cst.BatchableCSTVisitor):
+    """``BatchableCSTVisitor.get_visitors`` without ``inspect.getmembers`` on every file:
+    the method names are found once per class."""
+    cls = type(visitor)
+    names = _VISITOR_NAMES.get(cls)
+    if names is None:
+        names = _VISITOR_NAMES[cls] = tuple(
+            name
+            for name in dir(cls)
+            if name.startswith(("visit_", "leave_"))
+            and callable(getattr(cls, name))
+            and not getattr(getattr(cls, name), "_is_no_op", False)
+        )
+    return {name: getattr(visitor, name) for name in names}
+
+
 @dataclass
 class CallSite:
     node: cst.Call
@@ -150,6 +169,9 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
         self._awaited: Set[int] = set()
         self._stack: List[Scope] = []
         self._pending: Dict[int, Scope] = {}
+
+    def get_visitors(self):
+        return visitor_methods(self)
 
     # -- helpers -----------------------------------------------------------------
     def _push(self, scope: Scope) -> None:

@@ -15,6 +15,7 @@ from typing import ClassVar, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from conclint.analysis import ModuleFacts
+from conclint.analysis.module import visitor_methods
 from conclint.diagnostic import Fix, TraceStep
 
 
@@ -49,6 +50,9 @@ class Rule(cst.BatchableCSTVisitor):
         super().__init__()
         self.facts = facts
         self.reports: List[Report] = []
+
+    def get_visitors(self):
+        return visitor_methods(self)
 
     def report(
         self,

@@ -1,0 +1,41 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """A console script installed next to the running interpreter (the venv's bin)."""
+    candidate = BIN / name
+    return str(candidate) if candidate.exists() else name
+
+
+def run(args, cwd=None, input=None, env=None):
+    """Run a real program in a subprocess, as a user would, and capture its output."""
+    full_env = dict(os.environ)
+    full_env.pop("PYTHONPATH", None)
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        text=isinstance(input, str) or input is None,
+        env=full_env,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def conclint():
+    def _run(*args, cwd=None, input=None):
+        return run([tool("conclint"), *args], cwd=cwd, input=input)
+
+    return _run

@@ -1,0 +1,97 @@
+"""[tool.conclint] in pyproject.toml: applied, and every mistake is a clear exit-2 error."""
+
+import textwrap
+
+import pytest
+
+from test_cli import BAD, write
+
+
+def project(tmp_path, table):
+    write(tmp_path, "pyproject.toml", "[tool.conclint]\n" + textwrap.dedent(table))
+    write(tmp_path, "pkg/bad.py", BAD + "    open('x')\n")
+    write(tmp_path, "tests/test_bad.py", BAD)
+
+
+def test_select_and_ignore_from_config(conclint, tmp_path):
+    project(tmp_path, 'select = ["CCL1"]\nignore = ["CCL104"]\n')
+    result = conclint("check", cwd=tmp_path)
+    assert "CCL101" in result.stdout and "CCL104" not in result.stdout
+
+
+def test_most_specific_selector_wins(conclint, tmp_path):
+    project(tmp_path, 'select = ["CCL104"]\nignore = ["CCL1"]\n')
+    result = conclint("check", cwd=tmp_path)
+    assert "CCL104" in result.stdout and "CCL101" not in result.stdout
+
+
+def test_per_file_ignores(conclint, tmp_path):
+    project(tmp_path, '[tool.conclint.per-file-ignores]\n"tests/*" = ["CCL101"]\n')
+    result = conclint("check", cwd=tmp_path)
+    assert "tests/test_bad.py" not in result.stdout
+    assert "pkg/bad.py:4:5: CCL101" in result.stdout
+
+
+def test_exclude_and_extend_exclude(conclint, tmp_path):
+    project(tmp_path, 'exclude = ["tests"]\nextend-exclude = ["pkg/bad.py"]\n')
+    result = conclint("check", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+
+
+def test_config_found_from_subfolder(conclint, tmp_path):
+    project(tmp_path, 'ignore = ["CCL101"]\n')
+    result = conclint("check", "bad.py", cwd=tmp_path / "pkg")
+    assert "CCL101" not in result.stdout and "CCL104" in result.stdout
+
+
+def test_explicit_config_file(conclint, tmp_path):
+    write(tmp_path, "other.toml", '[tool.conclint]\nselect = ["CCL104"]\n')
+    write(tmp_path, "bad.py", BAD + "    open('x')\n")
+    result = conclint("check", "--config", "other.toml", cwd=tmp_path)
+    assert "CCL104" in result.stdout and "CCL101" not in result.stdout
+
+
+def test_blocking_extension(conclint, tmp_path):
+    write(tmp_path, "pyproject.toml", '[tool.conclint.blocking]\n"mylib.client.fetch" = "network"\n')
+    write(tmp_path, "app.py", "from mylib.client import fetch\n\nasync def f():\n    fetch('u')\n")
+    result = conclint("check", cwd=tmp_path)
+    assert "app.py:4:5: CCL102 mylib.client.fetch()" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "table,needle",
+    [
+        ('slect = ["CCL"]\n', "unknown key 'slect' (did you mean 'select'?)"),
+        ('select = "CCL101"\n', "select: expected a list of strings, got a string ('CCL101')"),
+        ("ignore = [1]\n", "ignore: expected a list of strings"),
+        ('extend-select = ["CCL999"]\n', "extend-select: unknown rule code or prefix 'CCL999'"),
+        ('exclude = "build"\n', "exclude: expected a list of strings"),
+        ("extend-exclude = 3\n", "extend-exclude: expected a list of strings, got an integer (3)"),
+        ('per-file-ignores = ["x"]\n', "per-file-ignores: expected a table"),
+        ('[tool.conclint.per-file-ignores]\n"a.py" = "CCL101"\n', 'per-file-ignores."a.py": expected a list of strings'),
+        ('[tool.conclint.per-file-ignores]\n"a.py" = ["XYZ1"]\n', "unknown rule code or prefix 'XYZ1'"),
+        ('blocking = ["x"]\n', "blocking: expected a table"),
+        ('[tool.conclint.blocking]\n"a.b" = "slow"\n', 'blocking."a.b": expected one of'),
+        ('[tool.conclint.blocking]\n"a b" = "file"\n', "'a b' is not a dotted qualified name"),
+        ("select = [\n", "invalid TOML"),
+    ],
+)
+def test_config_errors_name_file_and_key(conclint, tmp_path, table, needle):
+    project(tmp_path, table)
+    result = conclint("check", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert "pyproject.toml" in result.stderr
+    assert needle in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_tool_conclint_not_a_table(conclint, tmp_path):
+    write(tmp_path, "pyproject.toml", '[tool]\nconclint = 3\n')
+    write(tmp_path, "a.py", "x = 1\n")
+    result = conclint("check", cwd=tmp_path)
+    assert result.returncode == 2 and "[tool.conclint] must be a table" in result.stderr
+
+
+def test_missing_explicit_config(conclint, tmp_path):
+    result = conclint("check", "--config", "nope.toml", cwd=tmp_path)
+    assert result.returncode == 2 and "nope.toml" in result.stderr

@@ -1,0 +1,37 @@
+"""`flake8 --select CCL FILE` reports what `conclint check FILE` reports, on every fixture."""
+
+import json
+import re
+
+import pytest
+
+from conftest import FIXTURES, run, tool
+from fixture_harness import fixture_files
+
+FILES = fixture_files(FIXTURES)
+FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>CCL\d{3}) (?P<message>.*)$")
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_flake8_matches_conclint(path):
+    flake8 = run([tool("flake8"), "--select", "CCL", "--isolated", path.name], cwd=FIXTURES)
+    got = sorted(
+        (int(m["line"]), int(m["col"]), m["code"], m["message"])
+        for m in (FLAKE8_LINE.match(line) for line in flake8.stdout.splitlines())
+        if m
+    )
+    conclint = run([tool("conclint"), "check", "--output-format", "json", path.name], cwd=FIXTURES)
+    want = sorted((d["line"], d["column"], d["code"], d["message"]) for d in json.loads(conclint.stdout))
+    assert got == want, flake8.stderr
+
+
+def test_flake8_registers_the_plugin():
+    result = run([tool("flake8"), "--version"])
+    assert "conclint" in result.stdout
+
+
+def test_flake8_noqa(tmp_path):
+    (tmp_path / "a.py").write_text("import time\nasync def f():\n    time.sleep(1)  # noqa: CCL101\n    time.sleep(2)\n")
+    result = run([tool("flake8"), "--select", "CCL", "--isolated", "a.py"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert [line.split(":")[1] for line in result.stdout.splitlines()] == ["4"]
