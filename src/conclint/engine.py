@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -20,6 +21,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conclint.analysis import ModuleAnalyzer, ModuleFacts, ModuleSummary
+from conclint.analysis.traversal import walk
 from conclint.config import BUILTIN_EXCLUDES, Config
 from conclint.diagnostic import Diagnostic
 from conclint.knowledge.catalogue import Catalogue
@@ -143,7 +145,7 @@ def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Se
         rules = [cls(facts) for cls in rule_classes]
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         try:
-            wrapper.visit_batched([analyzer, *rules])
+            _traverse(wrapper, [analyzer, *rules])
         except RecursionError:
             errors.append(Diagnostic(path, 1, 1, "CCL001", "the code is nested too deeply to analyse"))
             return FileResult(path, tuple(errors))
@@ -172,6 +174,17 @@ def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Se
         diagnostics.append(_internal_error(path, "the module summary", exc))
         summary = None
     return FileResult(path, tuple(_one_per_site(diagnostics)), summary, noqa_map(text))
+
+
+def _traverse(wrapper: MetadataWrapper, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
+    """One traversal for the analysis and every rule; metadata only if a rule declares it."""
+    if any(v.get_inherited_dependencies() for v in visitors):
+        with ExitStack() as stack:
+            for visitor in visitors:
+                stack.enter_context(visitor.resolve(wrapper))
+            walk(wrapper.module, visitors)
+    else:
+        walk(wrapper.module, visitors)
 
 
 def _blame(exc: BaseException, rules: Sequence[Rule]) -> Optional[Rule]:
