@@ -53,6 +53,7 @@ class Config:
     exclude: Tuple[str, ...] = ()
     extend_exclude: Tuple[str, ...] = ()
     blocking: Tuple[Tuple[str, str], ...] = ()
+    executor_wrappers: Tuple[str, ...] = ()
     #: Folder the config came from (or the working directory): globs are relative to it.
     root: str = field(default_factory=os.getcwd)
     source: Optional[str] = None
@@ -100,7 +101,7 @@ class Config:
 
     def cache_key(self) -> Tuple[Any, ...]:
         """The settings that change what the per-file pass computes."""
-        return (self.blocking,)
+        return (self.blocking, self.executor_wrappers)
 
 
 def _relative(path: str, root: str) -> str:
@@ -164,6 +165,7 @@ _KEYS = (
     "exclude",
     "extend-exclude",
     "blocking",
+    "executor-wrappers",
 )
 
 
@@ -214,8 +216,13 @@ def parse_table(table: Mapping[str, Any], source: str, known_codes: Iterable[str
             )
         if not name or any(not part.isidentifier() for part in name.split(".")):
             raise ConfigError(f"{where('blocking')}: '{name}' is not a dotted qualified name")
+    wrappers = strings("executor-wrappers")
+    for name in wrappers:
+        if not name or any(not part.isidentifier() for part in name.split(".")):
+            raise ConfigError(f"{where('executor-wrappers')}: '{name}' is not a dotted qualified name")
     return replace(
         config,
+        executor_wrappers=wrappers,
         select=select,
         extend_select=codes("extend-select", strings("extend-select")),
         ignore=codes("ignore", strings("ignore")),

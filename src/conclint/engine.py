@@ -35,10 +35,11 @@ class Settings:
 
     codes: FrozenSet[str]
     blocking: Tuple[Tuple[str, str], ...] = ()
+    executor_wrappers: Tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Config) -> "Settings":
-        return cls(config.enabled_codes(ALL_RULES), config.blocking)
+        return cls(config.enabled_codes(ALL_RULES), config.blocking, config.executor_wrappers)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Se
     rule_classes = rules_for(settings.codes)
     errors: List[Diagnostic] = []
     while True:
-        facts = ModuleFacts(module, path, name, catalogue)
+        facts = ModuleFacts(module, path, name, catalogue, settings.executor_wrappers)
         analyzer = ModuleAnalyzer(facts)
         rules = [cls(facts) for cls in rule_classes]
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)

@@ -24,7 +24,7 @@ def _settings_for(directory: str) -> Settings:
     except ConfigError:
         # flake8 has no channel for configuration errors; `conclint check` reports them.
         config = Config()
-    return Settings(frozenset(ALL_RULES), config.blocking)
+    return Settings(frozenset(ALL_RULES), config.blocking, config.executor_wrappers)
 
 
 class ConclintChecker:

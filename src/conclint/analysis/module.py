@@ -8,7 +8,7 @@ resolved after the traversal, when every binding of the module is known.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -28,7 +28,38 @@ from conclint.analysis.scopes import (
 from conclint.analysis.summary import FunctionSummary, ModuleSummary
 from conclint.knowledge.catalogue import Catalogue
 
-FRAMEWORKS = ("trio", "anyio", "asyncio")
+FRAMEWORKS = ("asyncio", "trio", "anyio")
+
+#: Calls that run the callables (and generator expressions) given to them on a thread.
+EXECUTOR_BOUNDARIES = frozenset(
+    {
+        "asyncio.to_thread",
+        "anyio.to_thread.run_sync",
+        "trio.to_thread.run_sync",
+        "asyncio.AbstractEventLoop.run_in_executor",
+    }
+)
+
+#: Queues whose ``put`` waits only when they were given a ``maxsize``.
+BOUNDED_QUEUES = frozenset(
+    {"queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "multiprocessing.Queue", "multiprocessing.JoinableQueue",
+     "multiprocessing.queues.Queue", "multiprocessing.queues.JoinableQueue"}
+)
+
+_NON_BLOCKING_KEYWORDS = {"get": "block", "put": "block", "acquire": "blocking"}
+
+
+def _non_blocking_form(call: cst.Call, method: str) -> bool:
+    """``q.get(block=False)``, ``q.get(False)``, ``lock.acquire(blocking=False)``: they
+    return at once instead of waiting."""
+    keyword = _NON_BLOCKING_KEYWORDS.get(method)
+    if keyword is None:
+        return False
+    for index, arg in enumerate(call.args):
+        named = arg.keyword.value if arg.keyword is not None else None
+        if (named == keyword or (named is None and index == 0 and method != "put") or (named is None and index == 1 and method == "put")):
+            return isinstance(arg.value, cst.Name) and arg.value.value == "False"
+    return False
 
 
 def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
@@ -83,7 +114,14 @@ class BlockingCall:
 class ModuleFacts:
     """Everything the analysis knows about one module, queried by the rules."""
 
-    def __init__(self, module: cst.Module, path: str, module_name: str, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        path: str,
+        module_name: str,
+        catalogue: Catalogue,
+        executor_wrappers: Sequence[str] = (),
+    ) -> None:
         self.module = module
         self.path = path
         self.module_name = module_name
@@ -93,6 +131,12 @@ class ModuleFacts:
         self.calls: List[CallSite] = []
         self.imported_modules: Set[str] = set()
         self.functions: List[Scope] = []
+        #: Generator expressions passed as arguments: id -> (the call, its scope).
+        self.executor_genexps: Dict[int, Tuple[cst.Call, Scope]] = {}
+        self.executors: FrozenSet[str] = EXECUTOR_BOUNDARIES | frozenset(executor_wrappers)
+        #: The scope the traversal is in; rules read it from their own visit_* methods,
+        #: which run after the analyzer's for the same node.
+        self.scope: Scope = self.root
         self._blocking: Optional[List[BlockingCall]] = None
 
     # -- queries -----------------------------------------------------------------
@@ -104,9 +148,11 @@ class ModuleFacts:
 
     @property
     def framework(self) -> str:
-        """The async library this module uses, for advice: trio, anyio or asyncio."""
+        """The async library this module uses, for advice: asyncio when it imports asyncio
+        (or nothing), else trio or anyio."""
+        imported = {name.split(".", 1)[0] for name in self.imported_modules}
         for name in FRAMEWORKS:
-            if name in self.imported_modules:
+            if name in imported:
                 return name
         return "asyncio"
 
@@ -117,8 +163,51 @@ class ModuleFacts:
         if value.bound:
             category = self.catalogue.category_of_method(value.owner, value.attr)
         else:
-            category = self.catalogue.category_of_call(value.qualname)
-        return (value.qualname, category) if category else None
+            # ``Path.read_text(p)`` calls the method through its class.
+            category = self.catalogue.category_of_call(value.qualname) or self.catalogue.category_of_method(
+                value.owner, value.attr
+            )
+        if category is None or _non_blocking_form(site.node, value.attr):
+            return None
+        if value.bound and value.attr == "put" and value.owner in BOUNDED_QUEUES:
+            if not self._bounded(site):
+                return None
+        return value.qualname, category
+
+    def _bounded(self, site: CallSite) -> bool:
+        """``q.put()`` waits only on a queue made with a ``maxsize``; find the constructor."""
+        func = site.node.func
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        constructor = self.resolver.constructor_call(receiver, site.scope) if receiver is not None else None
+        if constructor is None:
+            return False
+        for index, arg in enumerate(constructor.args):
+            named = arg.keyword.value if arg.keyword is not None else None
+            if named == "maxsize" or (named is None and index == 0):
+                return not (isinstance(arg.value, cst.Integer) and int(arg.value.value.replace("_", ""), 0) <= 0)
+        return False
+
+    def is_executor_call(self, call: cst.Call, scope: Scope) -> bool:
+        """``asyncio.to_thread(...)``, ``loop.run_in_executor(...)`` and the like: the
+        callables and generator expressions passed to them run on another thread."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "run_in_executor":
+            return True
+        value = self.resolve(func, scope)
+        return value is not None and not value.instance and value.qualname in self.executors
+
+    def runs_on_loop(self, site: CallSite) -> bool:
+        """Whether a call runs on the event loop: in an ``async def`` body, and not inside a
+        generator expression handed to an executor (which consumes it on its thread)."""
+        if not site.in_async:
+            return False
+        scope: Optional[Scope] = site.scope
+        while scope is not None and scope.kind == "comprehension":
+            handed = self.executor_genexps.get(id(scope.node))
+            if handed is not None and self.is_executor_call(handed[0], handed[1]):
+                return False
+            scope = scope.parent
+        return True
 
     @property
     def blocking_calls_in_async(self) -> List[BlockingCall]:
@@ -126,7 +215,7 @@ class ModuleFacts:
         if self._blocking is None:
             found = []
             for site in self.calls:
-                if site.in_async:
+                if self.runs_on_loop(site):
                     hit = self.blocking_category(site)
                     if hit is not None:
                         found.append(BlockingCall(site, hit[0], hit[1]))
@@ -169,6 +258,7 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
         self._awaited: Set[int] = set()
         self._stack: List[Scope] = []
         self._pending: Dict[int, Scope] = {}
+        self._iter_scopes: List[bool] = []
 
     def get_visitors(self):
         return visitor_methods(self)
@@ -176,10 +266,10 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
     # -- helpers -----------------------------------------------------------------
     def _push(self, scope: Scope) -> None:
         self._stack.append(self.scope)
-        self.scope = scope
+        self.scope = self.facts.scope = scope
 
     def _pop(self) -> None:
-        self.scope = self._stack.pop()
+        self.scope = self.facts.scope = self._stack.pop()
 
     def _qualname(self, name: str) -> str:
         scope = self.scope
@@ -208,6 +298,12 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
     def _record_instance_attr(self, target: cst.Attribute, binding: Binding) -> None:
         func = self.scope.function_scope
         if func is None or not isinstance(target.value, cst.Name):
+            return
+        # ``self`` may be a free variable of a closure or lambda inside the method.
+        while func is not None and func.method_class() is None and target.value.value not in func.bindings:
+            parent = func.parent
+            func = parent.function_scope if parent is not None else None
+        if func is None:
             return
         cls = func.method_class()
         node = func.node
@@ -331,6 +427,17 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_target(node.target, Binding(OTHER))
 
+    def visit_CompFor_iter(self, node: cst.CompFor) -> None:
+        # The first iterable of a comprehension is evaluated where the comprehension is.
+        outermost = self.scope.kind == "comprehension" and getattr(self.scope.node, "for_in", None) is node
+        self._iter_scopes.append(outermost)
+        if outermost:
+            self._push(self.scope.parent)
+
+    def leave_CompFor_iter(self, node: cst.CompFor) -> None:
+        if self._iter_scopes.pop():
+            self._pop()
+
     def visit_Global(self, node: cst.Global) -> None:
         self.scope.global_names.update(item.name.value for item in node.names)
 
@@ -397,10 +504,30 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.facts.calls.append(CallSite(node, self.scope, awaited=id(node) in self._awaited))
+        for arg in node.args:
+            if isinstance(arg.value, cst.GeneratorExp):
+                self.facts.executor_genexps[id(arg.value)] = (node, self.scope)
 
 
 def _annotation(param: cst.Param) -> Optional[cst.BaseExpression]:
     if param.annotation is None:
         return None
-    annotation = param.annotation.annotation
-    return annotation if isinstance(annotation, (cst.Name, cst.Attribute)) else None
+    return _annotated_type(param.annotation.annotation)
+
+
+def _annotated_type(annotation: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """The class an annotation names: ``X``, ``mod.X``, ``Optional[X]``, ``X | None``."""
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return annotation
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        sides = [annotation.left, annotation.right]
+        others = [side for side in sides if not (isinstance(side, cst.Name) and side.value == "None")]
+        return _annotated_type(others[0]) if len(others) == 1 else None
+    if (
+        isinstance(annotation, cst.Subscript)
+        and dotted_name(annotation.value) in ("Optional", "typing.Optional", "t.Optional")
+        and len(annotation.slice) == 1
+        and isinstance(annotation.slice[0].slice, cst.Index)
+    ):
+        return _annotated_type(annotation.slice[0].slice.value)
+    return None

@@ -267,6 +267,26 @@ class Resolver:
             return self.resolve_name(attr, cls, depth)
         return None
 
+    def constructor_call(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Optional[cst.Call]:
+        """The call that created the object ``expr`` names, when there is exactly one."""
+        if depth > self.MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Call):
+            return expr
+        candidates: List[Tuple[Optional[cst.BaseExpression], Optional[Scope]]] = []
+        if isinstance(expr, cst.Name):
+            for binding in scope.lookup(expr.value) or []:
+                candidates.append((binding.value, binding.scope) if binding.kind in (ASSIGN, WITH) else (None, None))
+        elif isinstance(expr, cst.Attribute):
+            base = self.resolve(expr.value, scope)
+            cls = self.local_classes.get(base.qualname) if base is not None and base.instance else None
+            if cls is None:
+                return None
+            candidates.extend(cls.instance_attrs.get(expr.attr.value, []))
+        if len(candidates) != 1 or candidates[0][0] is None or candidates[0][1] is None:
+            return None
+        return self.constructor_call(candidates[0][0], candidates[0][1], depth + 1)
+
     def call_result(self, callee: Value) -> Optional[Value]:
         if callee.instance:
             return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, FrozenSet, Mapping, Optional
 
-from conclint.knowledge import alternatives, blocking
+from conclint.knowledge import alternatives, blocking, threads
 
 #: Which rule reports a blocking call of each category.
 CATEGORY_CODES: Dict[str, str] = {
@@ -35,6 +35,7 @@ class Catalogue:
         factories = dict(blocking.FACTORIES)
         types = {name.rsplit(".", 1)[0] for name in methods}
         types.update(factories.values())
+        types.update(threads.THREAD_LOCK_TYPES)
         for name, category in (extra or {}).items():
             # A user entry naming a method of a type conclint already knows is a method;
             # anything else is a plain call.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Dict, List, Type
 
-from conclint.rules import blocking, tool
+from conclint.rules import blocking, event_loop, tool
 from conclint.rules.base import Report, Rule
 
-_MODULES = (tool, blocking)
+_MODULES = (tool, blocking, event_loop)
 
 
 def _collect() -> Dict[str, Type[Rule]]:
