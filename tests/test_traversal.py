@@ -57,3 +57,27 @@ def test_analysis_same_under_both(tmp_path):
             walk(module, [analyzer])
         results.append([(id(c.site.node), c.qualname) for c in facts.blocking_calls_in_async])
     assert results[0] == results[1] and results[0]
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ROOT)) for p in FILES])
+def test_call_spans_match_position_provider(path):
+    """Findings on calls are placed with ``ast``; they must land where LibCST puts them."""
+    from libcst.metadata import PositionProvider
+
+    from conclint.analysis.positions import call_spans
+
+    source = path.read_bytes()
+    module = cst.parse_module(source)
+    calls = []
+
+    class Calls(cst.BatchableCSTVisitor):
+        def visit_Call(self, node):
+            calls.append(node)
+
+    walk(module, [Calls()])
+    spans = call_spans(source.decode(module.encoding), len(calls))
+    assert spans is not None
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    for call, span in zip(calls, spans):
+        where = positions[call]
+        assert span == (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)

@@ -21,6 +21,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conclint.analysis import ModuleAnalyzer, ModuleFacts, ModuleSummary
+from conclint.analysis.positions import call_spans
 from conclint.analysis.traversal import walk
 from conclint.config import BUILTIN_EXCLUDES, Config
 from conclint.diagnostic import Diagnostic
@@ -167,7 +168,7 @@ def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Se
             errors.append(_internal_error(path, f"{rule.code} ({rule.name})", exc))
             continue
         reports.extend(rule.reports)
-    diagnostics = _position(wrapper, reports, path) if reports else []
+    diagnostics = _position(wrapper, facts, text, reports, path) if reports else []
     diagnostics.extend(errors)
     try:
         summary = facts.summary()
@@ -207,23 +208,28 @@ def _internal_error(path: str, where: str, exc: BaseException) -> Diagnostic:
     return Diagnostic(path, 1, 1, "CCL009", f"internal error in {where}: {type(exc).__name__}: {exc} [{trail}]")
 
 
-def _position(wrapper: MetadataWrapper, reports: List[Report], path: str) -> List[Diagnostic]:
-    positions = wrapper.resolve(PositionProvider)
+def _position(
+    wrapper: MetadataWrapper, facts: ModuleFacts, text: str, reports: List[Report], path: str
+) -> List[Diagnostic]:
+    """Diagnostics at 1-based positions. Calls are placed with ``ast`` (cheap); other nodes,
+    or a module where the two parsers disagree, with LibCST's PositionProvider."""
+    spans: Dict[int, Tuple[int, int, int, int]] = {}
+    if any(isinstance(r.node, cst.Call) for r in reports):
+        located = call_spans(text, len(facts.calls))
+        if located is not None:
+            spans = {id(site.node): span for site, span in zip(facts.calls, located)}
+    positions = None
     diagnostics = []
     for report in reports:
-        where = positions[report.node]
+        span = spans.get(id(report.node))
+        if span is None:
+            if positions is None:
+                positions = wrapper.resolve(PositionProvider)
+            where = positions[report.node]
+            span = (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
+        line, column, end_line, end_column = span
         diagnostics.append(
-            Diagnostic(
-                path,
-                where.start.line,
-                where.start.column + 1,
-                report.code,
-                report.message,
-                where.end.line,
-                where.end.column + 1,
-                report.fix,
-                report.trace,
-            )
+            Diagnostic(path, line, column, report.code, report.message, end_line, end_column, report.fix, report.trace)
         )
     return diagnostics
 
