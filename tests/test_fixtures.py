@@ -36,7 +36,7 @@ def test_fixtures_exist_for_every_rule():
     from conclint.rules import ALL_RULES
 
     covered = set()
-    for path in FILES:
+    for path in sorted(FIXTURES.rglob("*.py")):
         for codes in expected_findings(path).values():
             covered |= codes
     missing = [c for c, rule in ALL_RULES.items() if not rule.engine_reported and c not in covered]

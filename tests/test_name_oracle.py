@@ -11,6 +11,7 @@ from libcst.metadata import MetadataWrapper, QualifiedNameProvider, QualifiedNam
 
 from conclint.analysis import ModuleAnalyzer, ModuleFacts
 from conclint.analysis.scopes import ASSIGN, WITH
+from conclint.engine import module_name_for
 from conclint.knowledge import default_catalogue
 from conftest import FIXTURES, ROOT
 
@@ -27,7 +28,20 @@ def test_tracker_agrees_with_qualified_name_provider(path):
     module = cst.parse_module(path.read_bytes())
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     oracle = wrapper.resolve(QualifiedNameProvider)
-    facts = ModuleFacts(module, str(path), "fixture", default_catalogue())
+    name = module_name_for(str(path))
+    facts = ModuleFacts(module, str(path), name, default_catalogue())
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+    def absolute(qualified):
+        """The provider leaves relative imports relative (``..storage.f``)."""
+        if not qualified.startswith("."):
+            return qualified
+        dots = len(qualified) - len(qualified.lstrip("."))
+        base = package
+        for _ in range(dots - 1):
+            base = base.rpartition(".")[0]
+        return ".".join(part for part in (base, qualified[dots:]) if part)
+
     wrapper.visit_batched([ModuleAnalyzer(facts)])
     checked = 0
     for site in facts.calls:
@@ -52,13 +66,13 @@ def test_tracker_agrees_with_qualified_name_provider(path):
         if names and sources <= {QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN}:
             if len(names) == 1:
                 # One import or builtin: the tracker must find exactly it.
-                assert value is not None and {value.qualname} == {q.name for q in names}, f"{label}: tracker {value}, provider {names}"
+                assert value is not None and {value.qualname} == {absolute(q.name) for q in names}, f"{label}: tracker {value}, provider {names}"
                 checked += 1
             else:
                 # Several candidate imports: the tracker must stay silent.
                 assert value is None, f"{label}: tracker {value}, provider {names}"
         elif QualifiedNameSource.LOCAL in sources:
             # A local definition or parameter shadows any import: never an external name.
-            assert value is None or value.qualname.startswith("fixture."), f"{label}: tracker {value}, provider {names}"
+            assert value is None or value.qualname.startswith(name + "."), f"{label}: tracker {value}, provider {names}"
     if path.name == "names.py":
         assert checked >= 6

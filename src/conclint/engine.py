@@ -22,11 +22,12 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conclint.analysis import ModuleAnalyzer, ModuleFacts, ModuleSummary
 from conclint.analysis.positions import call_spans
+from conclint.analysis.project import Project
 from conclint.analysis.traversal import walk
 from conclint.config import BUILTIN_EXCLUDES, Config
-from conclint.diagnostic import Diagnostic
+from conclint.diagnostic import Diagnostic, TraceStep
 from conclint.knowledge.catalogue import Catalogue
-from conclint.rules import ALL_RULES, Report, Rule, rules_for
+from conclint.rules import ALL_RULES, Report, Rule, project_rules_for, rules_for
 from conclint.suppress import NoqaMap, is_suppressed, matches_any, noqa_map
 
 
@@ -308,7 +309,8 @@ def check_paths(
     settings = Settings.from_config(config)
     files = list(discover(paths or ["."], config))
     results = _run_per_file(files, settings, jobs)
-    return _finish(results, config, settings)
+    extra = project_pass(results, settings, config.root)
+    return _finish(results, config, settings, extra)
 
 
 def check_source(
@@ -316,11 +318,14 @@ def check_source(
     path: str = "<stdin>",
     config: Optional[Config] = None,
 ) -> List[Diagnostic]:
-    """Lint one module given as text or bytes; returns the diagnostics that survive filters."""
+    """Lint one module given as text or bytes; returns the diagnostics that survive filters.
+
+    Modules it imports from the project are read from disk, relative to ``path``."""
     config = config or Config()
     settings = Settings.from_config(config)
     result = analyze_source(source, path, settings)
-    return _finish([result], config, settings).diagnostics
+    extra = project_pass([result], settings, config.root, {path: source} if source is not None else None)
+    return _finish([result], config, settings, extra).diagnostics
 
 
 def _run_per_file(files: List[str], settings: Settings, jobs: Optional[int]) -> List[FileResult]:
@@ -338,14 +343,112 @@ def _run_per_file(files: List[str], settings: Settings, jobs: Optional[int]) -> 
     return results
 
 
-def _finish(results: Iterable[FileResult], config: Config, settings: Settings) -> RunResult:
+# -- the project pass ------------------------------------------------------------------------------
+def project_pass(
+    results: Sequence[FileResult],
+    settings: Settings,
+    root: str,
+    sources: Optional[Dict[str, Union[str, bytes]]] = None,
+) -> List[Diagnostic]:
+    """Join the module summaries and run the interprocedural rules (CCL110)."""
+    rules = project_rules_for(settings.codes)
+    checked = [r.summary for r in results if r.summary is not None]
+    if not rules or not checked:
+        return []
+    summary_only = Settings(frozenset(), settings.blocking, settings.executor_wrappers)
+
+    def load(path: str) -> Optional[ModuleSummary]:
+        return analyze_file(path, summary_only).summary
+
+    project = Project(checked, load, root)
+    locator = CallLocator(project, sources or {})
+    diagnostics = []
+    for rule in rules:
+        try:
+            findings = list(rule.check_project(project, checked))
+        except Exception as exc:
+            diagnostics.append(_internal_error(checked[0].path, f"{rule.code} ({rule.name}) in the project pass", exc))
+            continue
+        for finding in findings:
+            span = locator.span(finding.path, finding.call)
+            if span is None:
+                continue
+            trace = []
+            for path, call, text in finding.trace:
+                step = locator.span(path, call)
+                if step is not None:
+                    trace.append(TraceStep(path, step[0], step[1], text))
+            line, column, end_line, end_column = span
+            diagnostics.append(
+                Diagnostic(finding.path, line, column, finding.code, finding.message, end_line, end_column, None, tuple(trace))
+            )
+    return diagnostics
+
+
+class CallLocator:
+    """Positions of calls by index, for the few that the project pass reports: ``ast``
+    first (cheap), LibCST's PositionProvider when the two parsers count differently."""
+
+    def __init__(self, project: Project, sources: Dict[str, Union[str, bytes]]) -> None:
+        self.project = project
+        self.sources = sources
+        self._spans: Dict[str, Optional[List[Tuple[int, int, int, int]]]] = {}
+
+    def span(self, path: str, index: int) -> Optional[Tuple[int, int, int, int]]:
+        if path not in self._spans:
+            self._spans[path] = self._locate(path)
+        spans = self._spans[path]
+        return spans[index] if spans is not None and 0 <= index < len(spans) else None
+
+    def _locate(self, path: str) -> Optional[List[Tuple[int, int, int, int]]]:
+        source = self.sources.get(path)
+        if source is None:
+            try:
+                with open(path, "rb") as handle:
+                    source = handle.read()
+            except OSError:
+                return None
+        try:
+            module = cst.parse_module(source)
+            text = source if isinstance(source, str) else source.decode(module.encoding)
+        except Exception:
+            return None
+        summary = self.project.by_path.get(os.path.abspath(path))
+        calls: List[cst.Call] = []
+
+        class Calls(cst.BatchableCSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                calls.append(node)
+
+        walk(module, [Calls()])
+        if summary is not None and summary.call_count != len(calls):
+            return None  # the file changed since it was analysed
+        spans = call_spans(text.lstrip("\ufeff"), len(calls))
+        if spans is None:
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            spans = []
+            for call in calls:
+                where = positions[call]
+                spans.append((where.start.line, where.start.column + 1, where.end.line, where.end.column + 1))
+        return spans
+
+
+def _finish(
+    results: Iterable[FileResult],
+    config: Config,
+    settings: Settings,
+    extra: Sequence[Diagnostic] = (),
+) -> RunResult:
     kept: List[Diagnostic] = []
     suppressed = 0
     files = 0
+    by_path: Dict[str, List[Diagnostic]] = {}
+    for diagnostic in extra:
+        by_path.setdefault(diagnostic.path, []).append(diagnostic)
     for result in results:
         files += 1
         ignored = config.ignored_for(result.path)
-        for diagnostic in result.diagnostics:
+        for diagnostic in (*result.diagnostics, *by_path.get(result.path, ())):
             if diagnostic.code not in settings.codes or matches_any(diagnostic.code, ignored):
                 continue
             if is_suppressed(diagnostic.code, diagnostic.line, result.noqa):

@@ -13,18 +13,18 @@ from typing import Any, Generator, List, Tuple
 
 from conclint import __version__
 from conclint.config import Config, ConfigError, find_config, load_config
-from conclint.engine import Settings, analyze_source
+from conclint.engine import Settings, analyze_source, project_pass
 from conclint.rules import ALL_RULES
 
 
 @lru_cache(maxsize=64)
-def _settings_for(directory: str) -> Settings:
+def _settings_for(directory: str) -> Tuple[Settings, str]:
     try:
         config = load_config(find_config(directory), tuple(ALL_RULES))
     except ConfigError:
         # flake8 has no channel for configuration errors; `conclint check` reports them.
         config = Config()
-    return Settings(frozenset(ALL_RULES), config.blocking, config.executor_wrappers)
+    return Settings(frozenset(ALL_RULES), config.blocking, config.executor_wrappers), config.root
 
 
 class ConclintChecker:
@@ -38,6 +38,9 @@ class ConclintChecker:
     def run(self) -> Generator[Tuple[int, int, str, type], None, None]:
         source = "".join(self.lines)
         directory = os.path.dirname(os.path.abspath(self.filename)) if self.filename not in ("-", "stdin") else os.getcwd()
-        result = analyze_source(source, self.filename, _settings_for(directory))
-        for d in result.diagnostics:
+        settings, root = _settings_for(directory)
+        result = analyze_source(source, self.filename, settings)
+        # The project pass too: modules this file imports are summarised from disk.
+        extra = project_pass([result], settings, root, {self.filename: source})
+        for d in sorted((*result.diagnostics, *extra)):
             yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)

@@ -25,10 +25,30 @@ from conclint.analysis.scopes import (
     Scope,
     Value,
 )
-from conclint.analysis.summary import FunctionSummary, ModuleSummary
+from conclint.analysis.summary import Call as SummaryCall
+from conclint.analysis.summary import Effect, FunctionSummary, ModuleSummary
 from conclint.knowledge.catalogue import Catalogue
 
 FRAMEWORKS = ("asyncio", "trio", "anyio")
+
+#: Decorators that return the function itself, or a wrapper that calls it as it is.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "builtins.property",
+        "functools.lru_cache",
+        "functools.cache",
+        "functools.cached_property",
+        "functools.wraps",
+        "typing.overload",
+        "typing.final",
+        "typing_extensions.final",
+        "typing_extensions.override",
+        "typing.override",
+        "abc.abstractmethod",
+    }
+)
 
 #: Calls that run the callables (and generator expressions) given to them on a thread.
 EXECUTOR_BOUNDARIES = frozenset(
@@ -199,15 +219,7 @@ class ModuleFacts:
     def runs_on_loop(self, site: CallSite) -> bool:
         """Whether a call runs on the event loop: in an ``async def`` body, and not inside a
         generator expression handed to an executor (which consumes it on its thread)."""
-        if not site.in_async:
-            return False
-        scope: Optional[Scope] = site.scope
-        while scope is not None and scope.kind == "comprehension":
-            handed = self.executor_genexps.get(id(scope.node))
-            if handed is not None and self.is_executor_call(handed[0], handed[1]):
-                return False
-            scope = scope.parent
-        return True
+        return site.in_async and self.runs_in_caller(site)
 
     @property
     def blocking_calls_in_async(self) -> List[BlockingCall]:
@@ -222,30 +234,87 @@ class ModuleFacts:
             self._blocking = found
         return self._blocking
 
+    def runs_in_caller(self, site: CallSite) -> bool:
+        """False for a call inside a generator expression handed to an executor."""
+        scope: Optional[Scope] = site.scope
+        while scope is not None and scope.kind == "comprehension":
+            handed = self.executor_genexps.get(id(scope.node))
+            if handed is not None and self.is_executor_call(handed[0], handed[1]):
+                return False
+            scope = scope.parent
+        return True
+
     def summary(self) -> ModuleSummary:
+        by_function: Dict[int, List[int]] = {}
+        for index, site in enumerate(self.calls):
+            function = site.scope.function_scope
+            if function is not None and function.kind == "function":
+                by_function.setdefault(id(function), []).append(index)
         functions = []
         for scope in self.functions:
-            effects = set()
-            calls = set()
-            for site in self.calls:
-                if site.scope.function_scope is not scope:
+            effects: List[Effect] = []
+            calls: List[SummaryCall] = []
+            indexes = by_function.get(id(scope), [])
+            for index in indexes:
+                site = self.calls[index]
+                if not self.runs_in_caller(site):
                     continue
                 hit = self.blocking_category(site)
                 if hit is not None:
-                    effects.add(hit[1])
+                    effects.append(Effect(hit[1], hit[0], index))
                     continue
                 value = self.callee(site)
-                if value is not None and not value.instance:
-                    calls.add(value.qualname)
+                if value is None or value.instance or value.qualname.startswith("builtins."):
+                    continue
+                calls.append(SummaryCall(value.qualname, value.bound, index))
             functions.append(
                 FunctionSummary(
                     qualname=scope.qualname,
                     is_async=scope.is_async,
-                    effects=tuple(sorted(effects)),
-                    calls=tuple(sorted(calls)),
+                    transparent=self._transparent(scope),
+                    effects=tuple(effects),
+                    calls=tuple(calls),
+                    line_hint=indexes[0] if indexes else -1,
                 )
             )
-        return ModuleSummary(self.module_name, self.path, tuple(functions), tuple(sorted(self.imported_modules)))
+        aliases = []
+        for name, bindings in self.root.bindings.items():
+            if any(b.kind in (IMPORT, ASSIGN) for b in bindings):
+                value = self.resolver.resolve_name(name, self.root, 0)
+                if value is not None and not value.instance and not value.bound:
+                    aliases.append((name, value.qualname))
+        classes = []
+        for qualname, cls in self.resolver.local_classes.items():
+            node = cls.node
+            bases: List[str] = []
+            if isinstance(node, cst.ClassDef):
+                for arg in node.bases:
+                    value = self.resolve(arg.value, cls.parent or self.root)
+                    bases.append(value.qualname if value is not None and not value.instance else "?")
+            classes.append((qualname, tuple(bases)))
+        return ModuleSummary(
+            self.module_name,
+            self.path,
+            tuple(functions),
+            tuple(sorted(self.imported_modules)),
+            tuple(sorted(aliases)),
+            tuple(classes),
+            len(self.calls),
+            self.framework,
+        )
+
+    def _transparent(self, scope: Scope) -> bool:
+        node = scope.node
+        if not isinstance(node, cst.FunctionDef) or not node.decorators:
+            return True
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            value = self.resolve(expr, scope.parent or self.root)
+            if value is None or value.qualname not in TRANSPARENT_DECORATORS:
+                return False
+        return True
 
 
 class ModuleAnalyzer(cst.BatchableCSTVisitor):

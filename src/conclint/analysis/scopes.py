@@ -265,6 +265,10 @@ class Resolver:
             if all(b.kind == DEF for b in members):
                 return Value(f"{cls.qualname}.{attr}", bound=instance)
             return self.resolve_name(attr, cls, depth)
+        if not assigned and not members:
+            # Inherited, or set from outside: the project pass may find it through the
+            # bases; no rule treats a method of a project class as a catalogue entry.
+            return Value(f"{cls.qualname}.{attr}", bound=instance)
         return None
 
     def constructor_call(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Optional[cst.Call]:
@@ -296,4 +300,8 @@ class Resolver:
         if callee.qualname in self.local_classes:
             return Value(callee.qualname, instance=True)
         result = self.catalogue.result_type(callee.qualname)
-        return Value(result, instance=True) if result else None
+        if result:
+            return Value(result, instance=True)
+        # Whatever ``f()`` returns: if ``f`` turns out to be a class of the project, the
+        # project pass resolves ``f().method`` to its method. Never a catalogue type.
+        return Value(f"{callee.qualname}()", instance=True)

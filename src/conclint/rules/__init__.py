@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Dict, List, Type
 
-from conclint.rules import blocking, event_loop, tool
+from conclint.rules import blocking, event_loop, interprocedural, tool
 from conclint.rules.base import Report, Rule
 
-_MODULES = (tool, blocking, event_loop)
+_MODULES = (tool, blocking, event_loop, interprocedural)
 
 
 def _collect() -> Dict[str, Type[Rule]]:
@@ -26,7 +26,16 @@ ALL_RULES: Dict[str, Type[Rule]] = _collect()
 
 def rules_for(codes) -> List[Type[Rule]]:
     """The visitor rules (not the engine-reported ones) among ``codes``, in code order."""
-    return [ALL_RULES[c] for c in sorted(codes) if c in ALL_RULES and not ALL_RULES[c].engine_reported]
+    return [
+        ALL_RULES[c]
+        for c in sorted(codes)
+        if c in ALL_RULES and not ALL_RULES[c].engine_reported and not getattr(ALL_RULES[c], "project_rule", False)
+    ]
 
 
-__all__ = ["ALL_RULES", "Report", "Rule", "rules_for"]
+def project_rules_for(codes) -> List[Type[Rule]]:
+    """The rules of the project pass among ``codes``."""
+    return [ALL_RULES[c] for c in sorted(codes) if c in ALL_RULES and getattr(ALL_RULES[c], "project_rule", False)]
+
+
+__all__ = ["ALL_RULES", "Report", "Rule", "project_rules_for", "rules_for"]

@@ -1,0 +1,218 @@
+"""The project pass: module summaries joined into a call graph, effects propagated.
+
+Symbols are resolved the way Python's import system would find them from the calling
+module: its own import root, then the project root and ``<root>/src``. Modules that were
+not among the checked files are summarised lazily from disk, so the findings for a file do
+not depend on which other files were named on the command line (pre-commit, an editor and
+flake8 all pass a few files at a time).
+
+Propagation: a sync function blocks when it makes a blocking call itself, or calls (through
+any number of sync functions of the project, across modules, through recursion) one that
+does. Async functions never propagate: calling one only creates a coroutine. Callables
+handed to an executor are passed, not called, so they are no edge at all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+from conclint.analysis.summary import Call, Effect, FunctionSummary, ModuleSummary
+
+Loader = Callable[[str], Optional[ModuleSummary]]
+
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    qualname: str
+    module: ModuleSummary
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    function: FunctionSummary
+    module: ModuleSummary
+
+    @property
+    def key(self) -> Tuple[str, str]:
+        return (self.module.path, self.function.qualname)
+
+
+Symbol = Union[FunctionRef, ClassRef]
+
+#: One hop of a chain: the function, and the call it makes towards the blocking call
+#: (the last hop's call is an :class:`Effect`).
+Hop = Tuple[FunctionRef, Union[Call, Effect]]
+
+MAX_DEPTH = 16
+
+
+def import_root(path: str, module: str) -> str:
+    """The folder Python must have on ``sys.path`` to import ``module`` from ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    depth = module.count(".") + (1 if os.path.basename(path) == "__init__.py" else 0)
+    for _ in range(depth):
+        folder = os.path.dirname(folder)
+    return folder
+
+
+class Project:
+    def __init__(self, summaries: Iterable[ModuleSummary], loader: Loader, root: str) -> None:
+        self.by_path: Dict[str, ModuleSummary] = {}
+        for summary in summaries:
+            self.by_path[os.path.abspath(summary.path)] = summary
+        self.loader = loader
+        self.root = os.path.abspath(root)
+        self._locations: Dict[Tuple[Tuple[str, ...], str], Optional[str]] = {}
+        self._functions: Dict[int, Dict[str, FunctionSummary]] = {}
+        self._classes: Dict[int, Dict[str, Tuple[str, ...]]] = {}
+        self._chains: Dict[Tuple[str, str], Optional[List[Hop]]] = {}
+
+    # -- modules ------------------------------------------------------------------------
+    def roots_for(self, summary: ModuleSummary) -> Tuple[str, ...]:
+        roots = [import_root(summary.path, summary.module), self.root, os.path.join(self.root, "src")]
+        return tuple(dict.fromkeys(roots))
+
+    def locate(self, name: str, roots: Tuple[str, ...]) -> Optional[str]:
+        key = (roots, name)
+        if key in self._locations:
+            return self._locations[key]
+        relative = name.replace(".", os.sep)
+        found = None
+        for root in roots:
+            for candidate in (os.path.join(root, relative + ".py"), os.path.join(root, relative, "__init__.py")):
+                if os.path.isfile(candidate):
+                    found = os.path.abspath(candidate)
+                    break
+            if found:
+                break
+        self._locations[key] = found
+        return found
+
+    def module(self, name: str, roots: Tuple[str, ...]) -> Optional[ModuleSummary]:
+        path = self.locate(name, roots)
+        if path is None:
+            return None
+        summary = self.by_path.get(path)
+        if summary is None and path not in self.by_path:
+            summary = self.loader(path)
+            self.by_path[path] = summary  # type: ignore[assignment]  # None: not loadable
+        return summary
+
+    def functions(self, module: ModuleSummary) -> Dict[str, FunctionSummary]:
+        table = self._functions.get(id(module))
+        if table is None:
+            table = self._functions[id(module)] = {f.qualname: f for f in module.functions}
+        return table
+
+    def classes(self, module: ModuleSummary) -> Dict[str, Tuple[str, ...]]:
+        table = self._classes.get(id(module))
+        if table is None:
+            table = self._classes[id(module)] = dict(module.classes)
+        return table
+
+    # -- symbols --------------------------------------------------------------------------
+    def symbol(self, qualname: str, context: ModuleSummary, depth: int = 0) -> Optional[Symbol]:
+        """What a qualified name refers to, seen from the module ``context``."""
+        if depth > MAX_DEPTH:
+            return None
+        parts = qualname.split(".")
+        roots = self.roots_for(context)
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.module(".".join(parts[:cut]), roots)
+            if module is None:
+                continue
+            return self._member(module, parts[cut:], depth)
+        return None
+
+    def _member(self, module: ModuleSummary, rest: Sequence[str], depth: int) -> Optional[Symbol]:
+        functions, classes = self.functions(module), self.classes(module)
+        name = f"{module.module}.{rest[0]}"
+        if name not in functions and name not in classes:
+            target = module.alias_map().get(rest[0])
+            if target is None:
+                return None
+            return self.symbol(".".join([target, *rest[1:]]), module, depth + 1)
+        for part in rest[1:]:
+            if name in classes and f"{name}.{part}" not in functions and f"{name}.{part}" not in classes:
+                return self.method(ClassRef(name, module), part, depth + 1)
+            name = f"{name}.{part}"
+        if name in functions:
+            return FunctionRef(functions[name], module)
+        if name in classes:
+            return ClassRef(name, module)
+        return None
+
+    def method(self, cls: ClassRef, attr: str, depth: int = 0) -> Optional[FunctionRef]:
+        """``attr`` looked up on the class and its bases (depth first, like a simple MRO)."""
+        if depth > MAX_DEPTH:
+            return None
+        own = self.functions(cls.module).get(f"{cls.qualname}.{attr}")
+        if own is not None:
+            return FunctionRef(own, cls.module)
+        for base in self.classes(cls.module).get(cls.qualname, ()):
+            if base == "?":
+                return None  # an unknown base may define it: stay silent
+            resolved = self.symbol(base, cls.module, depth + 1)
+            if isinstance(resolved, ClassRef):
+                found = self.method(resolved, attr, depth + 1)
+                if found is not None:
+                    return found
+            elif base not in ("builtins.object",):
+                return None
+        return None
+
+    def callee(self, call: Call, context: ModuleSummary) -> Optional[FunctionRef]:
+        """The project function a call runs, if it can be known."""
+        if call.bound:
+            owner, attr = call.callee.rsplit(".", 1)
+            if owner.endswith("()"):
+                owner = owner[:-2]
+            resolved = self.symbol(owner, context)
+            target = self.method(resolved, attr) if isinstance(resolved, ClassRef) else None
+        else:
+            resolved = self.symbol(call.callee, context)
+            target = self.method(resolved, "__init__") if isinstance(resolved, ClassRef) else resolved
+        if target is None or not target.function.transparent:
+            return None
+        return target
+
+    # -- propagation ----------------------------------------------------------------------
+    def blocking_chain(self, start: FunctionRef) -> Optional[List[Hop]]:
+        """The shortest chain of sync calls from ``start`` to a blocking call, if any."""
+        key = start.key
+        if key in self._chains:
+            return self._chains[key]
+        if start.function.is_async:
+            return None
+        previous: Dict[Tuple[str, str], Tuple[FunctionRef, Call]] = {}
+        seen = {key}
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            if current.function.effects:
+                chain: List[Hop] = [(current, current.function.effects[0])]
+                node = current
+                while node.key != key:
+                    parent, call = previous[node.key]
+                    chain.append((parent, call))
+                    node = parent
+                chain.reverse()
+                self._chains[key] = chain
+                return chain
+            for call in current.function.calls:
+                target = self.callee(call, current.module)
+                if target is None or target.function.is_async or target.key in seen:
+                    continue
+                if target.key in self._chains and self._chains[target.key] is None:
+                    continue  # already shown not to block
+                seen.add(target.key)
+                previous[target.key] = (current, call)
+                queue.append(target)
+        # Nothing reachable blocks: neither does anything on the way.
+        for visited in seen:
+            self._chains[visited] = None
+        return None

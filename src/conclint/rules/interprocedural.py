@@ -1,0 +1,132 @@
+"""CCL110: blocking reached through sync helpers, across modules (the project pass)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Iterator, List, Sequence, Tuple
+
+from conclint.analysis.project import Hop, Project
+from conclint.analysis.summary import Effect, FunctionSummary, ModuleSummary
+from conclint.rules.base import Rule
+from conclint.rules.blocking import ASYNC_ADVICE, display_name
+
+CATEGORY_LABELS = {
+    "sleep": "sleep",
+    "network": "network I/O",
+    "subprocess": "a subprocess",
+    "file": "file I/O",
+    "wait": "a thread wait",
+    "database": "a database call",
+}
+
+OFFLOAD = {
+    "asyncio": "await asyncio.to_thread({name}, ...)",
+    "trio": "await trio.to_thread.run_sync({name}, ...)",
+    "anyio": "await anyio.to_thread.run_sync({name}, ...)",
+}
+
+MAX_HOPS = 5
+
+
+@dataclass(frozen=True)
+class ProjectFinding:
+    """A finding of the project pass, placed by call index; the engine finds positions."""
+
+    path: str
+    call: int
+    code: str
+    message: str
+    trace: Tuple[Tuple[str, int, str], ...]  # (path, call index, text) per hop
+
+
+def short_name(function: FunctionSummary, module: ModuleSummary) -> str:
+    prefix = module.module + "."
+    name = function.qualname[len(prefix):] if function.qualname.startswith(prefix) else function.qualname
+    return name
+
+
+class IndirectBlockingCall(Rule):
+    code = "CCL110"
+    name = "indirect-blocking-call"
+    project_rule: ClassVar[bool] = True
+    summary = "An `async def` calls a sync function that blocks, directly or through other helpers."
+    advice = ASYNC_ADVICE
+    what = """Follows calls from the body of an `async def` into the sync functions and
+    methods of the project — across modules, through `self`, re-exports from a package
+    `__init__`, inheritance and recursion — and reports the call whose callee (at any
+    depth) makes a blocking call: file, network, subprocess, database, sleep or a thread
+    wait. The message carries the call chain; JSON, SARIF and `full` output list each hop
+    with its location. Callables handed to `asyncio.to_thread`, `run_in_executor` and
+    the like are not calls and are not followed; `async def` callees are not followed
+    (blocking inside them is reported there). Functions with a decorator conclint does not
+    know to be transparent are not followed."""
+    why = """Most real event-loop stalls are not a `time.sleep` written in a coroutine; they
+    are a coroutine calling a small sync helper that, three calls down and in another
+    module, opens a file or queries a database. The loop freezes just the same, and nothing
+    at the call site says so."""
+    example = """
+    # config.py
+    import json
+
+    def read_config(path):
+        with open(path) as f:
+            return json.load(f)
+
+    def load_state(path):
+        return read_config(path)["state"]
+
+    # service.py
+    from config import load_state
+
+    async def refresh(path):
+        return load_state(path)
+    """
+    instead = """
+    # service.py
+    import asyncio
+    from config import load_state
+
+    async def refresh(path):
+        return await asyncio.to_thread(load_state, path)
+    """
+    options = """`executor-wrappers` names more functions that run their callable argument
+    off the event loop; `[tool.conclint.blocking]` extends what counts as blocking."""
+
+    @classmethod
+    def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
+        for module in checked:
+            for function in module.functions:
+                if not function.is_async:
+                    continue
+                for call in function.calls:
+                    target = project.callee(call, module)
+                    if target is None or target.function.is_async:
+                        continue
+                    chain = project.blocking_chain(target)
+                    if chain:
+                        yield cls._finding(module, function, call.call, chain)
+
+    @classmethod
+    def _finding(cls, module: ModuleSummary, caller: FunctionSummary, call: int, chain: List[Hop]) -> ProjectFinding:
+        names = [f"{short_name(hop.function, hop.module)}()" for hop, _ in chain]
+        last = chain[-1][1]
+        assert isinstance(last, Effect)
+        names.append(f"{display_name(last.callee)}()")
+        shown = names if len(names) <= MAX_HOPS + 1 else names[:3] + ["..."] + names[-2:]
+        callee = chain[0][0]
+        callee_name = short_name(callee.function, callee.module)
+        offload = OFFLOAD.get(module.framework, OFFLOAD["asyncio"]).format(name=callee_name.rsplit(".", 1)[-1])
+        message = (
+            f"{short_name(caller, module)}() calls {callee_name}(), which blocks on "
+            f"{CATEGORY_LABELS.get(last.category, last.category)}: {' -> '.join(shown)}; "
+            f"move the call off the event loop: {offload}"
+        )
+        trace = tuple(
+            (
+                hop.module.path,
+                step.call,
+                f"{names[i]} calls {names[i + 1]}",
+            )
+            for i, (hop, step) in enumerate(chain)
+        )
+        return ProjectFinding(module.path, call, cls.code, message, trace)
