@@ -9,7 +9,9 @@ map), so they cross process boundaries cheaply.
 from __future__ import annotations
 
 import ast
+import io
 import os
+import tokenize
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -408,12 +410,17 @@ class CallLocator:
                     source = handle.read()
             except OSError:
                 return None
+        summary = self.project.by_path.get(os.path.abspath(path))
+        if summary is not None:
+            text = _decode(source)
+            spans = call_spans(text, summary.call_count) if text is not None else None
+            if spans is not None:
+                return spans
+        # The parsers disagree (or the file changed): count the calls as LibCST does.
         try:
             module = cst.parse_module(source)
-            text = source if isinstance(source, str) else source.decode(module.encoding)
         except Exception:
             return None
-        summary = self.project.by_path.get(os.path.abspath(path))
         calls: List[cst.Call] = []
 
         class Calls(cst.BatchableCSTVisitor):
@@ -423,14 +430,23 @@ class CallLocator:
         walk(module, [Calls()])
         if summary is not None and summary.call_count != len(calls):
             return None  # the file changed since it was analysed
-        spans = call_spans(text.lstrip("\ufeff"), len(calls))
-        if spans is None:
-            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-            spans = []
-            for call in calls:
-                where = positions[call]
-                spans.append((where.start.line, where.start.column + 1, where.end.line, where.end.column + 1))
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        spans = []
+        for call in calls:
+            where = positions[call]
+            spans.append((where.start.line, where.start.column + 1, where.end.line, where.end.column + 1))
         return spans
+
+
+def _decode(source: Union[str, bytes]) -> Optional[str]:
+    if isinstance(source, str):
+        return source
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text = source.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _finish(

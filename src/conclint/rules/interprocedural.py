@@ -40,9 +40,11 @@ class ProjectFinding:
 
 
 def short_name(function: FunctionSummary, module: ModuleSummary) -> str:
+    """``Class.method`` or ``function`` (its name inside its module); a constructor is
+    shown as the class it constructs."""
     prefix = module.module + "."
     name = function.qualname[len(prefix):] if function.qualname.startswith(prefix) else function.qualname
-    return name
+    return name[: -len(".__init__")] if name.endswith(".__init__") else name
 
 
 class IndirectBlockingCall(Rule):
@@ -115,7 +117,9 @@ class IndirectBlockingCall(Rule):
         shown = names if len(names) <= MAX_HOPS + 1 else names[:3] + ["..."] + names[-2:]
         callee = chain[0][0]
         callee_name = short_name(callee.function, callee.module)
-        offload = OFFLOAD.get(module.framework, OFFLOAD["asyncio"]).format(name=callee_name.rsplit(".", 1)[-1])
+        is_method = "." in callee_name and not callee.function.qualname.endswith(".__init__")
+        target = "<object>." + callee_name.rsplit(".", 1)[-1] if is_method else callee_name.rsplit(".", 1)[-1]
+        offload = OFFLOAD.get(module.framework, OFFLOAD["asyncio"]).format(name=target)
         message = (
             f"{short_name(caller, module)}() calls {callee_name}(), which blocks on "
             f"{CATEGORY_LABELS.get(last.category, last.category)}: {' -> '.join(shown)}; "
