@@ -13,6 +13,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from conclint.analysis.scopes import (
+    ANNOTATED,
     ASSIGN,
     CLASS,
     DEF,
@@ -516,10 +517,25 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
     # -- assignments ------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
+            if (
+                isinstance(target.target, (cst.Tuple, cst.List))
+                and isinstance(node.value, (cst.Tuple, cst.List))
+                and len(target.target.elements) == len(node.value.elements)
+                and not any(isinstance(e, cst.StarredElement) for e in (*target.target.elements, *node.value.elements))
+            ):
+                # ``a, b = A(), B()`` binds pairwise.
+                for left, right in zip(target.target.elements, node.value.elements):
+                    self._bind_target(left.value, Binding(ASSIGN, value=right.value, scope=self.scope))
+                continue
             self._bind_target(target.target, Binding(ASSIGN, value=node.value, scope=self.scope))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
+        annotated = _annotated_type(node.annotation.annotation)
+        if annotated is not None and (node.value is None or self.scope.kind != "class"):
+            # ``client: httpx.Client = ...``: the annotation says what the name holds.
+            if node.value is not None or self.scope.kind == "function":
+                self._bind_target(node.target, Binding(ANNOTATED, value=annotated, scope=self.scope))
+        elif node.value is not None:
             self._bind_target(node.target, Binding(ASSIGN, value=node.value, scope=self.scope))
         elif isinstance(node.target, cst.Name) and self.scope.kind == "function":
             self.scope.add(node.target.value, Binding(OTHER))

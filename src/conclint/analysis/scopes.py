@@ -28,6 +28,7 @@ CLASS = "class"
 ASSIGN = "assign"
 WITH = "with"
 PARAM = "param"
+ANNOTATED = "annotated"
 OTHER = "other"
 
 
@@ -216,6 +217,11 @@ class Resolver:
             return value if value is not None and value.instance else None
         if kind == PARAM and binding.scope is not None:
             return self.param_value(binding, depth)
+        if kind == ANNOTATED and binding.value is not None and binding.scope is not None:
+            annotation = self.resolve(binding.value, binding.scope, depth)
+            if annotation is not None and not annotation.instance and not annotation.bound:
+                return Value(annotation.qualname, instance=True)
+            return None
         return None
 
     def param_value(self, binding: Binding, depth: int) -> Optional[Value]:
