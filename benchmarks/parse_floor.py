@@ -21,10 +21,11 @@ import multiprocessing
 import sys
 from typing import List, Sequence, Tuple
 
+# Imported before the pool starts, as conclint's engine does, so forked workers inherit it.
+import libcst
+
 
 def _parse_chunk(paths: Sequence[str]) -> Tuple[int, int]:
-    import libcst
-
     parsed = failed = 0
     for path in paths:
         try:

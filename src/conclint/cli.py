@@ -15,7 +15,7 @@ from typing import List, Optional, Sequence
 
 from conclint import __version__
 from conclint.config import Config, ConfigError, check_code, find_config, load_config
-from conclint.engine import FileResult, RunResult, Settings, _finish, analyze_source, check_paths
+from conclint.engine import RunResult, Settings, _finish, analyze_source, check_paths, project_pass
 from conclint.output import FORMATTERS, SourceCache
 from conclint.rules import ALL_RULES
 
@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("rules", help="list every rule: code, name and summary")
     explain = commands.add_parser("explain", help="print the documentation of a rule")
     explain.add_argument("code", metavar="CODE", help="a rule code such as CCL101, or its name")
+
+    # -- lsp: the language server (extra ``conclint[lsp]``) --
+    commands.add_parser(
+        "lsp",
+        help="run the language server over stdio (needs: pip install 'conclint[lsp]')",
+        description="Serve diagnostics, quick fixes and rule docs to an editor (Language Server Protocol over stdio).",
+    )
     return parser
 
 
@@ -63,6 +70,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _rules()
         if args.command == "explain":
             return _explain(args.code)
+        if args.command == "lsp":
+            return _lsp()
         return _check(args)
     except ConfigError as exc:
         print(f"conclint: error: {exc}", file=sys.stderr)
@@ -74,6 +83,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # The reader (``| head``) went away; nothing more to say.
         sys.stderr.close()
         return EXIT_ERROR
+
+
+def _lsp() -> int:
+    """The language server; pygls comes with the ``lsp`` extra."""
+    try:
+        from conclint.lsp import serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol", "cattrs"):
+            raise
+        print(
+            f"conclint: error: the language server needs pygls ({exc}); install it with: pip install 'conclint[lsp]'",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    return serve()
 
 
 def _rules() -> int:
@@ -127,7 +151,8 @@ def _check(args: argparse.Namespace) -> int:
         source = sys.stdin.buffer.read()
         settings = Settings.from_config(config)
         result = analyze_source(source, args.stdin_filename, settings)
-        run = _finish([result], config, settings)
+        extra = project_pass([result], settings, config.root, {args.stdin_filename: source})
+        run = _finish([result], config, settings, extra)
         overrides[args.stdin_filename] = source.decode("utf-8", errors="replace")
     else:
         missing = [p for p in args.paths if not os.path.lexists(p)]

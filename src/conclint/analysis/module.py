@@ -155,6 +155,12 @@ class ModuleFacts:
         #: Generator expressions passed as arguments: id -> (the call, its scope).
         self.executor_genexps: Dict[int, Tuple[cst.Call, Scope]] = {}
         self.executors: FrozenSet[str] = EXECUTOR_BOUNDARIES | frozenset(executor_wrappers)
+        #: ids of expressions that are a whole statement (``f()`` alone on its line): their
+        #: value is dropped.
+        self.discarded: Set[int] = set()
+        #: ids of expressions that are a statement, an assignment's value or a return value:
+        #: where a fix may put ``await`` in front without parentheses.
+        self.statement_values: Set[int] = set()
         #: The scope the traversal is in; rules read it from their own visit_* methods,
         #: which run after the analyzer's for the same node.
         self.scope: Scope = self.root
@@ -267,7 +273,7 @@ class ModuleFacts:
                 value = self.callee(site)
                 if value is None or value.instance or value.qualname.startswith("builtins."):
                     continue
-                calls.append(SummaryCall(value.qualname, value.bound, index))
+                calls.append(SummaryCall(value.qualname, value.bound, index, id(site.node) in self.discarded))
             functions.append(
                 FunctionSummary(
                     qualname=scope.qualname,
@@ -515,7 +521,7 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
         self.scope.nonlocal_names.update(item.name.value for item in node.names)
 
     # -- assignments ------------------------------------------------------------------
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def _visit_assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             if (
                 isinstance(target.target, (cst.Tuple, cst.List))
@@ -584,6 +590,19 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
             self.scope.add(node.target.value, Binding(OTHER))
 
     # -- calls ------------------------------------------------------------------------
+    # -- statement contexts ----------------------------------------------------------------
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.facts.discarded.add(id(node.value))
+        self.facts.statement_values.add(id(node.value))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.facts.statement_values.add(id(node.value))
+        self._visit_assign(node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.facts.statement_values.add(id(node.value))
+
     def visit_Await(self, node: cst.Await) -> None:
         self._awaited.add(id(node.expression))
 

@@ -27,6 +27,7 @@ class Call:
     callee: str
     bound: bool  # ``callee`` is ``Owner.method`` looked up on an instance
     call: int
+    discarded: bool = False  # the call is a whole statement: its result is dropped
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, FrozenSet, Mapping, Optional
 
-from conclint.knowledge import alternatives, blocking, threads
+from conclint.knowledge import alternatives, asyncio_api, blocking, threads
 
 #: Which rule reports a blocking call of each category.
 CATEGORY_CODES: Dict[str, str] = {
@@ -33,6 +33,7 @@ class Catalogue:
         calls = dict(blocking.BLOCKING_CALLS)
         methods = dict(blocking.BLOCKING_METHODS)
         factories = dict(blocking.FACTORIES)
+        factories.update(asyncio_api.LOOP_FACTORIES)
         types = {name.rsplit(".", 1)[0] for name in methods}
         types.update(factories.values())
         types.update(threads.THREAD_LOCK_TYPES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable, Dict, List, Sequence, TextIO
+from typing import Any, Callable, Dict, List, Sequence, TextIO
 
 from conclint import __version__
 from conclint.diagnostic import Diagnostic
@@ -37,20 +37,37 @@ def full(diagnostics: Sequence[Diagnostic], out: TextIO, sources: "SourceCache")
         out.write("\n")
 
 
+def json_record(d: Diagnostic) -> Dict[str, Any]:
+    """One finding as the stable JSON object of ``json`` and ``json-lines`` (documented in
+    docs/integrations.md: add keys, never rename or drop them)."""
+    record = d.to_dict()
+    record["name"] = ALL_RULES[d.code].name if d.code in ALL_RULES else None
+    return record
+
+
 def json_format(diagnostics: Sequence[Diagnostic], out: TextIO, sources: "SourceCache") -> None:
-    records = []
-    for d in diagnostics:
-        record = d.to_dict()
-        record["name"] = ALL_RULES[d.code].name if d.code in ALL_RULES else None
-        records.append(record)
-    json.dump(records, out, indent=2)
+    json.dump([json_record(d) for d in diagnostics], out, indent=2)
     out.write("\n")
 
+
+def json_lines(diagnostics: Sequence[Diagnostic], out: TextIO, sources: "SourceCache") -> None:
+    """One JSON object per line (the ``json`` record); nothing at all for a clean run."""
+    for d in diagnostics:
+        out.write(json.dumps(json_record(d)) + "\n")
+
+
+from conclint.output.github import github  # noqa: E402
+from conclint.output.junit import junit  # noqa: E402
+from conclint.output.sarif import sarif  # noqa: E402
 
 FORMATTERS: Dict[str, Callable[[Sequence[Diagnostic], TextIO, "SourceCache"], None]] = {
     "concise": concise,
     "full": full,
     "json": json_format,
+    "json-lines": json_lines,
+    "sarif": sarif,
+    "github": github,
+    "junit": junit,
 }
 
 
