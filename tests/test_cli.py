@@ -35,7 +35,8 @@ def test_findings_exit_one_concise(conclint, tmp_path):
     write(tmp_path, "bad.py", BAD)
     result = conclint("check", cwd=tmp_path)
     assert result.returncode == 1
-    assert "bad.py:4:5: CCL101 time.sleep() inside async def" in result.stdout
+    assert "bad.py:4:5: CCL101 [*] time.sleep() inside async def" in result.stdout
+    assert "[*] 1 fixable with --fix." in result.stdout
     assert "Found 1 finding in 1 file." in result.stdout
 
 

@@ -307,8 +307,10 @@ def test_noqa_extends_an_existing_list_and_config_errors_are_shown(client, proje
         "textDocument/codeAction",
         {"textDocument": {"uri": uri}, "range": {"start": sleep["range"]["start"], "end": sleep["range"]["start"]}, "context": {"diagnostics": []}},
     )
-    assert [a["title"] for a in actions] == ["Add # noqa: CCL101"]
-    changed = apply_edits(text, actions[0]["edit"]["changes"][uri])
+    titles = [a["title"] for a in actions]
+    assert titles == ["Replace with await asyncio.sleep(...)", "Add # noqa: CCL101"]
+    noqa = actions[titles.index("Add # noqa: CCL101")]
+    changed = apply_edits(text, noqa["edit"]["changes"][uri])
     assert changed.splitlines()[3] == "    time.sleep(1)  # noqa: E501, CCL101 (long line)"
     # Asking only for refactorings gets none of the quick fixes.
     none = client.request(

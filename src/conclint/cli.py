@@ -6,16 +6,22 @@ Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error
 from __future__ import annotations
 
 import argparse
+import codecs
+import difflib
 import os
 import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
 
 from conclint import __version__
 from conclint.config import Config, ConfigError, check_code, find_config, load_config
-from conclint.engine import RunResult, Settings, _finish, analyze_source, check_paths, project_pass
+from conclint.diagnostic import Diagnostic
+from conclint.engine import RunResult, Settings, _finish, analyze_source, check_paths, check_source, project_pass
+from conclint.fix import WriteError, applicable, fix_text, write_atomically
 from conclint.output import FORMATTERS, SourceCache
 from conclint.rules import ALL_RULES
 
@@ -47,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--stdin-filename", metavar="NAME", help="read the source from stdin and report it as NAME")
     check.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes for the per-file pass (default: the number of cores)")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes to the files (with --stdin-filename: print the fixed source)")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply fixes that may change behaviour")
+    check.add_argument("--diff", action="store_true", help="print the changes --fix would make as a unified diff; write nothing")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
 
     commands.add_parser("rules", help="list every rule: code, name and summary")
@@ -144,26 +153,139 @@ def _check(args: argparse.Namespace) -> int:
     config = _resolve_config(args)
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs: expected a positive number")
-    overrides = {}
+    if args.diff and args.fix:
+        raise ConfigError("--diff shows what --fix would change; use one of them")
+    sources = SourceCache()
+    sources.unsafe_fixes = args.unsafe_fixes
     if args.stdin_filename:
         if args.paths:
             raise ConfigError("--stdin-filename reads stdin; do not also give paths")
-        source = sys.stdin.buffer.read()
-        settings = Settings.from_config(config)
-        result = analyze_source(source, args.stdin_filename, settings)
-        extra = project_pass([result], settings, config.root, {args.stdin_filename: source})
-        run = _finish([result], config, settings, extra)
-        overrides[args.stdin_filename] = source.decode("utf-8", errors="replace")
-    else:
-        missing = [p for p in args.paths if not os.path.lexists(p)]
-        if missing:
-            raise ConfigError(f"{missing[0]}: no such file or directory")
-        run = check_paths(args.paths or ["."], config, jobs=args.jobs)
-    return _report(run, args, SourceCache(overrides))
+        return _check_stdin(args, config, sources)
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        raise ConfigError(f"{missing[0]}: no such file or directory")
+    paths = args.paths or ["."]
+    run = check_paths(paths, config, jobs=args.jobs)
+    if not (args.fix or args.diff):
+        return _report(run, args, sources)
+    outcome = _fix_files(run, config, args)
+    if args.diff:
+        n = len(outcome.fixed)
+        print(f"Would fix {n} finding{'s' if n != 1 else ''}.", file=sys.stderr)
+        return EXIT_FINDINGS if outcome.changed else EXIT_CLEAN
+    if outcome.changed:
+        run = check_paths(paths, config, jobs=args.jobs)
+    return _report(run, args, sources, fixed=len(outcome.fixed))
 
 
-def _report(run: RunResult, args: argparse.Namespace, sources: SourceCache) -> int:
-    out = sys.stdout
+class _FixOutcome:
+    def __init__(self) -> None:
+        self.fixed: List[Diagnostic] = []
+        self.changed: List[str] = []
+
+
+def _decode(data: bytes) -> Optional[Tuple[str, str, bool]]:
+    """Text, encoding and whether there was a BOM, as the file will be written back."""
+    try:
+        encoding = cst.parse_module(data).encoding
+    except Exception:
+        return None
+    bom = data.startswith(codecs.BOM_UTF8)
+    if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf8-sig"):
+        encoding = "utf-8"  # the BOM is written back separately
+    try:
+        text = data[len(codecs.BOM_UTF8) if bom else 0 :].decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return text, encoding, bom
+
+
+def _fix_files(run: RunResult, config: Config, args: argparse.Namespace) -> "_FixOutcome":
+    outcome = _FixOutcome()
+    by_path: Dict[str, List[Diagnostic]] = {}
+    for diagnostic in run.diagnostics:
+        if applicable(diagnostic, args.unsafe_fixes):
+            by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    for path, diagnostics in sorted(by_path.items()):
+        try:
+            with open(path, "rb") as handle:
+                original = handle.read()
+        except OSError as exc:
+            print(f"conclint: {path}: not fixed: {exc.strerror or exc}", file=sys.stderr)
+            continue
+        decoded = _decode(original)
+        if decoded is None:
+            continue
+        text, encoding, bom = decoded
+
+        def lint(new_text: str, path: str = path) -> List[Diagnostic]:
+            return [d for d in check_source(new_text, path, config) if d.path == path]
+
+        result = fix_text(text, lint, args.unsafe_fixes, first=diagnostics)
+        if result.dropped:
+            codes = ", ".join(sorted({d.code for d in result.dropped}))
+            print(f"conclint: {path}: fixes for {codes} dropped: the result would not parse (please report this)", file=sys.stderr)
+        if result.text == text:
+            continue
+        if args.diff:
+            sys.stdout.writelines(
+                difflib.unified_diff(text.splitlines(True), result.text.splitlines(True), f"a/{path}", f"b/{path}")
+            )
+            outcome.fixed.extend(result.fixed)
+            outcome.changed.append(path)
+            continue
+        data = (codecs.BOM_UTF8 if bom else b"") + result.text.encode(encoding)
+        try:
+            write_atomically(path, original, data)
+        except WriteError as exc:
+            print(f"conclint: {path}: {exc}", file=sys.stderr)
+            continue
+        outcome.fixed.extend(result.fixed)
+        outcome.changed.append(path)
+    return outcome
+
+
+def _check_stdin(args: argparse.Namespace, config: Config, sources: SourceCache) -> int:
+    name = args.stdin_filename
+    source = sys.stdin.buffer.read()
+    settings = Settings.from_config(config)
+    result = analyze_source(source, name, settings)
+    extra = project_pass([result], settings, config.root, {name: source})
+    run = _finish([result], config, settings, extra)
+    sources.add(name, source.decode("utf-8", errors="replace"))
+    if not (args.fix or args.diff):
+        return _report(run, args, sources)
+    decoded = _decode(source)
+    if decoded is None:
+        sys.stdout.buffer.write(source)
+        return _report(run, args, sources, stream=sys.stderr)
+    text, encoding, bom = decoded
+
+    def lint(new_text: str) -> List[Diagnostic]:
+        return check_source(new_text, name, config)
+
+    fixed = fix_text(text, lint, args.unsafe_fixes, first=[d for d in run.diagnostics if applicable(d, args.unsafe_fixes)])
+    if args.diff:
+        sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), fixed.text.splitlines(True), f"a/{name}", f"b/{name}"))
+        return EXIT_FINDINGS if fixed.text != text else EXIT_CLEAN
+    # The fixed source goes to stdout (editors replace the buffer with it); the findings
+    # that remain go to stderr.
+    sys.stdout.buffer.write((codecs.BOM_UTF8 if bom else b"") + fixed.text.encode(encoding))
+    sys.stdout.flush()
+    remaining = lint(fixed.text) if fixed.fixed else run.diagnostics
+    remaining_run = RunResult(list(remaining), 1)
+    sources.add(name, fixed.text)
+    return _report(remaining_run, args, sources, fixed=len(fixed.fixed), stream=sys.stderr)
+
+
+def _report(
+    run: RunResult,
+    args: argparse.Namespace,
+    sources: SourceCache,
+    fixed: Optional[int] = None,
+    stream=None,
+) -> int:
+    out = stream or sys.stdout
     FORMATTERS[args.output_format](run.diagnostics, out, sources)
     textual = args.output_format in ("concise", "full")
     if args.statistics:
@@ -175,10 +297,22 @@ def _report(run: RunResult, args: argparse.Namespace, sources: SourceCache) -> i
     if textual and not args.quiet:
         n = len(run.diagnostics)
         files = f"{run.files} file{'s' if run.files != 1 else ''}"
-        if n:
+        if fixed:
+            out.write(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}; {n} remaining in {files}.\n")
+        elif n:
             out.write(f"Found {n} finding{'s' if n != 1 else ''} in {files}.\n")
         else:
             out.write(f"All checks passed ({files} checked).\n")
+        if not (args.fix or args.diff):
+            safe = sum(1 for d in run.diagnostics if applicable(d, False))
+            unsafe = sum(1 for d in run.diagnostics if applicable(d, True)) - safe
+            if args.unsafe_fixes and safe + unsafe:
+                out.write(f"[*] {safe + unsafe} fixable with --fix --unsafe-fixes.\n")
+            elif safe:
+                hint = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+                out.write(f"[*] {safe} fixable with --fix{hint}.\n")
+            elif unsafe:
+                out.write(f"{unsafe} fixable with --fix --unsafe-fixes.\n")
     if run.internal_errors:
         print(
             f"conclint: {run.internal_errors} internal error(s) (CCL009); please report them",

@@ -15,6 +15,7 @@ from conclint.rules import ALL_RULES
 FAMILIES = {
     "CCL0": "The tool itself",
     "CCL1": "Do not block the event loop (async is for waiting on I/O)",
+    "CCL5": "Async/await correctness",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import re
 import tokenize
 import sys
 import traceback
@@ -27,9 +28,10 @@ from conclint.analysis.positions import call_spans
 from conclint.analysis.project import Project
 from conclint.analysis.traversal import walk
 from conclint.config import BUILTIN_EXCLUDES, Config
-from conclint.diagnostic import Diagnostic, TraceStep
+from conclint.diagnostic import Diagnostic, Edit, Fix, TraceStep
 from conclint.knowledge.catalogue import Catalogue
 from conclint.rules import ALL_RULES, Report, Rule, project_rules_for, rules_for
+from conclint.rules.base import NodeFix
 from conclint.suppress import NoqaMap, is_suppressed, matches_any, noqa_map
 
 
@@ -222,19 +224,85 @@ def _position(
         if located is not None:
             spans = {id(site.node): span for site, span in zip(facts.calls, located)}
     positions = None
-    diagnostics = []
-    for report in reports:
-        span = spans.get(id(report.node))
+
+    def span_of(node: cst.CSTNode) -> Tuple[int, int, int, int]:
+        nonlocal positions
+        span = spans.get(id(node))
         if span is None:
             if positions is None:
                 positions = wrapper.resolve(PositionProvider)
-            where = positions[report.node]
+            where = positions[node]
             span = (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
-        line, column, end_line, end_column = span
+        return span
+
+    offsets = LineOffsets(text) if any(r.fix for r in reports) else None
+    diagnostics = []
+    for report in reports:
+        line, column, end_line, end_column = span_of(report.node)
+        fix = None
+        if report.fix is not None and offsets is not None:
+            fix = _offset_fix(report.fix, span_of, offsets, text, facts)
         diagnostics.append(
-            Diagnostic(path, line, column, report.code, report.message, end_line, end_column, report.fix, report.trace)
+            Diagnostic(path, line, column, report.code, report.message, end_line, end_column, fix, report.trace)
         )
     return diagnostics
+
+
+class LineOffsets:
+    """(line, column) <-> character offset in a text, with every kind of line ending."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        for match in _LINE_BREAK.finditer(text):
+            self.starts.append(match.end())
+
+    def offset(self, line: int, column: int) -> int:
+        return self.starts[min(line, len(self.starts)) - 1] + column - 1
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _offset_fix(fix: NodeFix, span_of, offsets: LineOffsets, text: str, facts: ModuleFacts) -> Optional[Fix]:
+    edits = []
+    for node, code in fix.replacements:
+        line, column, end_line, end_column = span_of(node)
+        edits.append(Edit(offsets.offset(line, column), offsets.offset(end_line, end_column), code))
+    for module in fix.imports:
+        insertion = import_insertion(text, module)
+        if insertion is None:
+            return None
+        if insertion:
+            edits.append(Edit(insertion[0], insertion[0], insertion[1]))
+    return Fix(fix.description, tuple(sorted(edits, key=lambda e: (e.start, e.end))), fix.applicability)
+
+
+def import_insertion(text: str, module: str) -> Optional[Tuple[int, str]]:
+    """Where and what to insert so that ``import module`` is at the top of the module:
+    after the docstring, ``__future__`` imports and the top-level imports. ``()`` when
+    the module is already imported plainly; ``None`` when the module cannot be parsed."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    after = 0
+    for index, statement in enumerate(tree.body):
+        if isinstance(statement, ast.Import):
+            if any(alias.name == module and alias.asname is None for alias in statement.names):
+                return ()  # type: ignore[return-value]
+            after = statement.end_lineno or statement.lineno
+        elif isinstance(statement, ast.ImportFrom):
+            after = statement.end_lineno or statement.lineno
+        elif index == 0 and isinstance(statement, ast.Expr) and isinstance(getattr(statement, "value", None), ast.Constant) and isinstance(statement.value.value, str):
+            after = statement.end_lineno or statement.lineno
+        else:
+            break
+    newline = "\r\n" if "\r\n" in text else "\n"
+    offsets = LineOffsets(text)
+    if after >= len(offsets.starts):
+        # The last import is the last line, without a newline after it.
+        return len(text), f"{newline}import {module}{newline}"
+    return offsets.starts[after], f"import {module}{newline}"
 
 
 def _one_per_site(diagnostics: List[Diagnostic]) -> List[Diagnostic]:
@@ -381,8 +449,14 @@ def project_pass(
                 if step is not None:
                     trace.append(TraceStep(path, step[0], step[1], text))
             line, column, end_line, end_column = span
+            fix = None
+            if finding.fix is not None:
+                offset = locator.offset(finding.path, line, column)
+                if offset is not None:
+                    description, applicability, text = finding.fix
+                    fix = Fix(description, (Edit(offset, offset, text),), applicability)
             diagnostics.append(
-                Diagnostic(finding.path, line, column, finding.code, finding.message, end_line, end_column, None, tuple(trace))
+                Diagnostic(finding.path, line, column, finding.code, finding.message, end_line, end_column, fix, tuple(trace))
             )
     return diagnostics
 
@@ -395,6 +469,12 @@ class CallLocator:
         self.project = project
         self.sources = sources
         self._spans: Dict[str, Optional[List[Tuple[int, int, int, int]]]] = {}
+        self._texts: Dict[str, str] = {}
+
+    def offset(self, path: str, line: int, column: int) -> Optional[int]:
+        """Character offset of a position, in the text the spans were computed on."""
+        text = self._texts.get(path)
+        return LineOffsets(text).offset(line, column) if text is not None else None
 
     def span(self, path: str, index: int) -> Optional[Tuple[int, int, int, int]]:
         if path not in self._spans:
@@ -411,8 +491,10 @@ class CallLocator:
             except OSError:
                 return None
         summary = self.project.by_path.get(os.path.abspath(path))
+        text = _decode(source)
+        if text is not None:
+            self._texts[path] = text
         if summary is not None:
-            text = _decode(source)
             spans = call_spans(text, summary.call_count) if text is not None else None
             if spans is not None:
                 return spans

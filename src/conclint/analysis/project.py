@@ -69,6 +69,7 @@ class Project:
         self._locations: Dict[Tuple[Tuple[str, ...], str], Optional[str]] = {}
         self._functions: Dict[int, Dict[str, FunctionSummary]] = {}
         self._classes: Dict[int, Dict[str, Tuple[str, ...]]] = {}
+        self._aliases: Dict[int, Dict[str, str]] = {}
         self._chains: Dict[Tuple[str, str], Optional[List[Hop]]] = {}
 
     # -- modules ------------------------------------------------------------------------
@@ -108,6 +109,12 @@ class Project:
             table = self._functions[id(module)] = {f.qualname: f for f in module.functions}
         return table
 
+    def aliases(self, module: ModuleSummary) -> Dict[str, str]:
+        table = self._aliases.get(id(module))
+        if table is None:
+            table = self._aliases[id(module)] = module.alias_map()
+        return table
+
     def classes(self, module: ModuleSummary) -> Dict[str, Tuple[str, ...]]:
         table = self._classes.get(id(module))
         if table is None:
@@ -119,6 +126,14 @@ class Project:
         """What a qualified name refers to, seen from the module ``context``."""
         if depth > MAX_DEPTH:
             return None
+        own = context.module + "."
+        if qualname.startswith(own):
+            # The calling module itself: no need to find it on disk (a script named
+            # ``my-tool.py`` cannot be imported, but its own functions still call each other).
+            rest = qualname[len(own):].split(".")
+            head = own + rest[0]
+            if head in self.functions(context) or head in self.classes(context) or rest[0] in self.aliases(context):
+                return self._member(context, rest, depth)
         parts = qualname.split(".")
         roots = self.roots_for(context)
         for cut in range(len(parts) - 1, 0, -1):
@@ -132,7 +147,7 @@ class Project:
         functions, classes = self.functions(module), self.classes(module)
         name = f"{module.module}.{rest[0]}"
         if name not in functions and name not in classes:
-            target = module.alias_map().get(rest[0])
+            target = self.aliases(module).get(rest[0])
             if target is None:
                 return None
             return self.symbol(".".join([target, *rest[1:]]), module, depth + 1)

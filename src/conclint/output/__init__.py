@@ -13,15 +13,23 @@ from conclint.rules import ALL_RULES
 _LINES = re.compile(r"\r\n|\r|\n")
 
 
+def _marker(d: Diagnostic, sources: "SourceCache") -> str:
+    """``[*]`` before the message when ``--fix`` (with the current flags) would fix it."""
+    fix = d.fix
+    if fix is not None and (fix.applicability == "safe" or sources.unsafe_fixes):
+        return "[*] "
+    return ""
+
+
 def concise(diagnostics: Sequence[Diagnostic], out: TextIO, sources: "SourceCache") -> None:
     for d in diagnostics:
-        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}\n")
+        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} {_marker(d, sources)}{d.message}\n")
 
 
 def full(diagnostics: Sequence[Diagnostic], out: TextIO, sources: "SourceCache") -> None:
     for d in diagnostics:
         name = ALL_RULES[d.code].name if d.code in ALL_RULES else ""
-        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} [{name}] {d.message}\n")
+        out.write(f"{d.path}:{d.line}:{d.column}: {d.code} [{name}] {_marker(d, sources)}{d.message}\n")
         line = sources.line(d.path, d.line)
         if line is not None:
             gutter = f"{d.line} | "
@@ -76,7 +84,14 @@ class SourceCache:
 
     def __init__(self, overrides: Dict[str, str] = None) -> None:
         self._lines: Dict[str, List[str]] = {}
+        #: Whether unsafe fixes count as fixable (``--unsafe-fixes``), for the ``[*]`` mark.
+        self.unsafe_fixes = False
         self._overrides = overrides or {}
+
+    def add(self, path: str, text: str) -> None:
+        """Lines for a path that is not (or no longer) what is on disk: stdin, a fixed buffer."""
+        self._overrides[path] = text
+        self._lines.pop(path, None)
 
     def line(self, path: str, number: int):
         lines = self._lines.get(path)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Dict, List, Type
 
-from conclint.rules import blocking, event_loop, interprocedural, tool
+from conclint.rules import async_correctness, blocking, event_loop, interprocedural, tool
 from conclint.rules.base import Report, Rule
 
-_MODULES = (tool, blocking, event_loop, interprocedural)
+_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness)
 
 
 def _collect() -> Dict[str, Type[Rule]]:

@@ -16,7 +16,18 @@ import libcst as cst
 
 from conclint.analysis import ModuleFacts
 from conclint.analysis.module import visitor_methods
-from conclint.diagnostic import Fix, TraceStep
+from conclint.diagnostic import TraceStep
+
+
+@dataclass(frozen=True)
+class NodeFix:
+    """A fix as a rule states it: replace whole nodes with new code, and make sure some
+    modules are imported. The engine turns it into offset edits (:class:`Fix`)."""
+
+    description: str
+    replacements: Tuple[Tuple[cst.CSTNode, str], ...]
+    applicability: str = "safe"
+    imports: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -24,7 +35,7 @@ class Report:
     node: cst.CSTNode
     code: str
     message: str
-    fix: Optional[Fix] = None
+    fix: Optional[NodeFix] = None
     trace: Tuple[TraceStep, ...] = ()
 
 
@@ -58,7 +69,7 @@ class Rule(cst.BatchableCSTVisitor):
         self,
         node: cst.CSTNode,
         message: str,
-        fix: Optional[Fix] = None,
+        fix: Optional[NodeFix] = None,
         trace: Tuple[TraceStep, ...] = (),
     ) -> None:
         self.reports.append(Report(node, self.code, message, fix, trace))

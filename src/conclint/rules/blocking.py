@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from conclint.analysis.module import BlockingCall
-from conclint.rules.base import Rule
+from typing import Optional
+
+import libcst as cst
+
+from conclint.analysis.module import BlockingCall, ModuleFacts
+from conclint.analysis.scopes import IMPORT, Scope, Value
+from conclint.rules.base import NodeFix, Rule
 
 ASYNC_ADVICE = """async is for waiting on I/O: a blocking call inside `async def` stops the
 event loop, and every other task waits with it."""
@@ -18,6 +23,34 @@ event loop, and every other task waits with it."""
 
 def display_name(qualname: str) -> str:
     return qualname[len("builtins."):] if qualname.startswith("builtins.") else qualname
+
+
+def _contains_call(expr: cst.BaseExpression) -> bool:
+    """``open(p).read``: the receiver is computed by a call, which would stay on the loop."""
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return isinstance(expr, cst.Call)
+
+
+def _imported_at_top(facts: ModuleFacts, module: str) -> bool:
+    return any(
+        b.kind == IMPORT and b.qualname == module for b in facts.root.bindings.get(module, ())
+    )
+
+
+def module_name_in_scope(facts: ModuleFacts, module: str, scope: Scope) -> Optional[str]:
+    """The name under which a fix can reach ``module`` from ``scope``: an existing
+    module-level ``import module [as name]``, else ``module`` itself (the fix adds the
+    import) when that name is free there. ``None`` when the fix cannot be sure."""
+    for name, bindings in facts.root.bindings.items():
+        if len(bindings) == 1 and bindings[0].kind == IMPORT and bindings[0].qualname == module:
+            if facts.resolver.resolve_name(name, scope, 0) == Value(module):
+                return name
+    if scope.lookup(module) is None and not facts.root.star_import:
+        return module  # not bound anywhere: the added import will bind it
+    if facts.resolver.resolve_name(module, scope, 0) == Value(module):
+        return module
+    return None
 
 
 class BlockingCallRule(Rule):
@@ -29,10 +62,31 @@ class BlockingCallRule(Rule):
     options = """`[tool.conclint.blocking]` adds qualified names to the catalogue, e.g.
     `"mylib.client.fetch" = "network"`."""
 
+    #: Offer ``await asyncio.to_thread(f, *args)`` as an unsafe fix.
+    offload_fix: ClassVar[bool] = False
+
     def finish(self) -> None:
         for call in self.facts.blocking_calls_in_async:
             if call.category == self.category:
-                self.report(call.site.node, self.message(call))
+                self.report(call.site.node, self.message(call), fix=self.fix(call))
+
+    def fix(self, call: BlockingCall) -> Optional[NodeFix]:
+        if not self.offload_fix or self.facts.framework != "asyncio":
+            return None
+        node = call.site.node
+        if id(node) not in self.facts.statement_values or node.lpar or _contains_call(node.func):
+            return None
+        name = module_name_in_scope(self.facts, "asyncio", call.site.scope)
+        if name is None:
+            return None
+        code = self.facts.module.code_for_node
+        arguments = ", ".join([code(node.func).strip(), *(code(arg).strip().rstrip(",").strip() for arg in node.args)])
+        return NodeFix(
+            f"Run {display_name(call.qualname)}() in a thread with asyncio.to_thread",
+            ((node, f"await {name}.to_thread({arguments})"),),
+            applicability="unsafe",
+            imports=("asyncio",) if name == "asyncio" and not _imported_at_top(self.facts, "asyncio") else (),
+        )
 
     def message(self, call: BlockingCall) -> str:
         alternative = self.facts.catalogue.alternative(call.qualname, call.category, self.facts.framework)
@@ -44,6 +98,27 @@ class BlockingSleep(BlockingCallRule):
     name = "blocking-sleep"
     category = "sleep"
     summary = "`time.sleep()` inside `async def` freezes every task on the event loop."
+    fix_safety = """Safe: `time.sleep(x)` becomes `await asyncio.sleep(x)` (or `trio.sleep` /
+    `anyio.sleep`, as the module uses), and the import is added when missing. Offered only
+    where the call is a whole statement, an assignment's value or a return value."""
+
+    def fix(self, call: BlockingCall) -> Optional[NodeFix]:
+        node = call.site.node
+        if call.qualname != "time.sleep" or id(node) not in self.facts.statement_values or node.lpar:
+            return None
+        framework = self.facts.framework
+        name = module_name_in_scope(self.facts, framework, call.site.scope)
+        if name is None:
+            return None
+        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
+            return None
+        new = node.with_changes(func=cst.Attribute(cst.Name(name), cst.Name("sleep")))
+        code = self.facts.module.code_for_node(new)
+        return NodeFix(
+            f"Replace with await {framework}.sleep(...)",
+            ((node, f"await {code}"),),
+            imports=(framework,) if name == framework and not _imported_at_top(self.facts, framework) else (),
+        )
     what = """Finds `time.sleep()` (however it is imported) called directly in the body
     of an `async def`."""
     why = """`time.sleep` suspends the thread, and the event loop runs on that thread: no
@@ -77,6 +152,12 @@ class BlockingSleep(BlockingCallRule):
 
 
 class BlockingNetworkCall(BlockingCallRule):
+    offload_fix = True
+    fix_safety = """Unsafe (applied with `--unsafe-fixes`): the call becomes
+    `await asyncio.to_thread(f, *args, **kwargs)`, which moves it to a worker thread;
+    the callee then runs concurrently with the event loop, so anything it shares with
+    other tasks must be thread-safe. Offered in asyncio modules, where the call is a whole
+    statement, an assignment's value or a return value."""
     code = "CCL102"
     name = "blocking-network-call"
     category = "network"
@@ -128,6 +209,12 @@ class BlockingSubprocess(BlockingCallRule):
 
 
 class BlockingFileIO(BlockingCallRule):
+    offload_fix = True
+    fix_safety = """Unsafe (applied with `--unsafe-fixes`): the call becomes
+    `await asyncio.to_thread(f, *args, **kwargs)`, which moves it to a worker thread;
+    the callee then runs concurrently with the event loop, so anything it shares with
+    other tasks must be thread-safe. Offered in asyncio modules, where the call is a whole
+    statement, an assignment's value or a return value."""
     code = "CCL104"
     name = "blocking-file-io"
     category = "file"
@@ -195,6 +282,12 @@ class BlockingWait(BlockingCallRule):
 
 
 class BlockingDatabaseCall(BlockingCallRule):
+    offload_fix = True
+    fix_safety = """Unsafe (applied with `--unsafe-fixes`): the call becomes
+    `await asyncio.to_thread(f, *args, **kwargs)`, which moves it to a worker thread;
+    the callee then runs concurrently with the event loop, so anything it shares with
+    other tasks must be thread-safe. Offered in asyncio modules, where the call is a whole
+    statement, an assignment's value or a return value."""
     code = "CCL106"
     name = "blocking-database-call"
     category = "database"

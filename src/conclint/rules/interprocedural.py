@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Iterator, List, Sequence, Tuple
+from typing import ClassVar, Iterator, List, Optional, Sequence, Tuple
 
 from conclint.analysis.project import Hop, Project
 from conclint.analysis.summary import Effect, FunctionSummary, ModuleSummary
@@ -37,6 +37,8 @@ class ProjectFinding:
     code: str
     message: str
     trace: Tuple[Tuple[str, int, str], ...]  # (path, call index, text) per hop
+    #: (description, applicability, text inserted before the call), e.g. adding ``await``.
+    fix: Optional[Tuple[str, str, str]] = None
 
 
 def short_name(function: FunctionSummary, module: ModuleSummary) -> str:

@@ -1,0 +1,197 @@
+"""CCL5xx: async/await correctness."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Iterator, Optional, Sequence
+
+import libcst as cst
+
+from conclint.analysis.module import CallSite
+from conclint.analysis.project import Project
+from conclint.analysis.summary import ModuleSummary
+from conclint.knowledge.asyncio_api import LOOP_RUNNERS, TASK_FACTORIES
+from conclint.rules.base import NodeFix, Rule
+from conclint.rules.interprocedural import ProjectFinding, short_name
+
+AWAIT_ADVICE = """async is for waiting on I/O, and a coroutine only runs when something
+awaits it or schedules it as a task."""
+
+
+class UnawaitedCoroutine(Rule):
+    code = "CCL501"
+    name = "unawaited-coroutine"
+    project_rule: ClassVar[bool] = True
+    summary = "A call to an `async def` whose coroutine is dropped: the body never runs."
+    advice = AWAIT_ADVICE
+    what = """Finds a call of an `async def` function or method that conclint can resolve
+    (same module, another module of the project, or a method through `self`) written as a
+    statement of its own, so the coroutine it returns is discarded. Functions behind a
+    decorator conclint does not know to be transparent are not followed."""
+    why = """Calling an `async def` does not run it: it creates a coroutine object, and
+    nothing happens until that object is awaited or scheduled. Python only warns "coroutine
+    ... was never awaited" at run time, when garbage collection finds it — if anyone reads
+    the log."""
+    example = """
+    async def save(record):
+        ...
+
+    async def handle(record):
+        save(record)
+    """
+    instead = """
+    async def save(record):
+        ...
+
+    async def handle(record):
+        await save(record)
+    """
+    fix_safety = """Unsafe: adds `await` in front of the call (only inside `async def`). Awaiting
+    makes the caller wait for the callee to finish, which may not be what was meant;
+    scheduling it with `asyncio.create_task` (and keeping the task) is the other choice."""
+
+    @classmethod
+    def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
+        for module in checked:
+            for function in module.functions:
+                for call in function.calls:
+                    if not call.discarded:
+                        continue
+                    target = project.callee(call, module)
+                    if target is None or not target.function.is_async:
+                        continue
+                    name = short_name(target.function, target.module)
+                    if function.is_async:
+                        remedy = "await it, or schedule it with asyncio.create_task(...) and keep the task"
+                        fix = ("Add await", "unsafe", "await ")
+                    else:
+                        remedy = "await it from async code, or run it with asyncio.run(...) at the top level"
+                        fix = None
+                    yield ProjectFinding(
+                        module.path,
+                        call.call,
+                        cls.code,
+                        f"{name}() is an async def: calling it only creates a coroutine, which is dropped here "
+                        f"and never runs; {remedy}",
+                        (),
+                        fix,
+                    )
+
+
+class DanglingTask(Rule):
+    code = "CCL502"
+    name = "dangling-task"
+    summary = "The task from `asyncio.create_task()` is not kept; it can be garbage-collected mid-flight."
+    advice = AWAIT_ADVICE
+    what = """Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and
+    `loop.create_task(...)` written as a statement of their own, so the task they return is
+    not stored anywhere."""
+    why = """The event loop keeps only a weak reference to tasks. A task nobody references
+    can be garbage-collected before it finishes, silently; and its exception is never
+    retrieved. The asyncio documentation says to keep a reference."""
+    example = """
+    import asyncio
+
+    async def on_message(message):
+        asyncio.create_task(store(message))
+    """
+    instead = """
+    import asyncio
+
+    background_tasks = set()
+
+    async def on_message(message):
+        task = asyncio.create_task(store(message))
+        background_tasks.add(task)
+        task.add_done_callback(background_tasks.discard)
+
+    # or, for work that must finish before going on:
+    async def on_messages(messages):
+        async with asyncio.TaskGroup() as group:
+            for message in messages:
+                group.create_task(store(message))
+    """
+    VALID = (
+        "import asyncio\nasync def f(c):\n    t = asyncio.create_task(c)\n    await t\n",
+        "import asyncio\nasync def f(g, c):\n    g.create_task(c)\n",
+    )
+    INVALID = (
+        "import asyncio\nasync def f(c):\n    asyncio.create_task(c)\n",
+        "import asyncio\nasync def f(c):\n    asyncio.get_running_loop().create_task(c)\n",
+    )
+
+    def finish(self) -> None:
+        for site in self.facts.calls:
+            if id(site.node) not in self.facts.discarded:
+                continue
+            value = self.facts.callee(site)
+            if value is None or value.instance or value.qualname not in TASK_FACTORIES:
+                continue
+            name = value.qualname.rsplit(".", 1)[-1]
+            self.report(
+                site.node,
+                f"the task from {name}() is not kept: the event loop holds only a weak reference, so it may be "
+                "garbage-collected before it finishes; keep a reference (a set of tasks) or use a TaskGroup",
+            )
+
+
+class NestedEventLoop(Rule):
+    code = "CCL503"
+    name = "nested-event-loop"
+    summary = "`asyncio.run()` or `loop.run_until_complete()` inside `async def` fails: a loop is already running."
+    advice = AWAIT_ADVICE
+    what = """Finds `asyncio.run(...)`, `loop.run_until_complete(...)`, `trio.run(...)`
+    and `anyio.run(...)` called in the body of an `async def`."""
+    why = """An `async def` runs inside an event loop, and a thread runs one loop at a time:
+    `asyncio.run` raises `RuntimeError: asyncio.run() cannot be called from a running event
+    loop`, and `run_until_complete` raises too. Code that works around it (nest_asyncio)
+    blocks the outer loop until the inner one finishes."""
+    example = """
+    import asyncio
+
+    async def handler(client):
+        data = asyncio.run(client.fetch())
+        return data
+    """
+    instead = """
+    async def handler(client):
+        data = await client.fetch()
+        return data
+    """
+    fix_safety = """Unsafe: `asyncio.run(coro)` and `loop.run_until_complete(coro)` become
+    `await coro` when the call is a statement, an assignment's value or a return value.
+    Awaiting runs the coroutine in the current loop, which is what was meant, but anything
+    that relied on a fresh loop (loop-bound resources) changes."""
+    VALID = (
+        "import asyncio\nasync def main():\n    pass\nasyncio.run(main())\n",
+        "import asyncio\ndef sync(c):\n    return asyncio.run(c)\n",
+    )
+    INVALID = (
+        "import asyncio\nasync def f(c):\n    return asyncio.run(c)\n",
+        "import asyncio\nasync def f(c):\n    loop = asyncio.new_event_loop()\n    loop.run_until_complete(c)\n",
+    )
+
+    def finish(self) -> None:
+        for site in self.facts.calls:
+            if not self.facts.runs_on_loop(site):
+                continue
+            value = self.facts.callee(site)
+            if value is None or value.instance or value.qualname not in LOOP_RUNNERS:
+                continue
+            name = value.qualname.rsplit(".", 1)[-1]
+            self.report(
+                site.node,
+                f"{name}() inside async def starts a second event loop while one is running (it raises "
+                "RuntimeError); await the coroutine instead",
+                fix=self._fix(site, value.qualname),
+            )
+
+    def _fix(self, site: CallSite, qualname: str) -> Optional[NodeFix]:
+        node = site.node
+        if qualname in ("trio.run", "anyio.run") or id(node) not in self.facts.statement_values or node.lpar:
+            return None
+        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
+            return None
+        argument = self.facts.module.code_for_node(node.args[0].value).strip()
+        if not isinstance(node.args[0].value, (cst.Call, cst.Name, cst.Attribute)):
+            return None
+        return NodeFix("Await the coroutine instead", ((node, f"await {argument}"),), applicability="unsafe")
