@@ -85,7 +85,7 @@ def _run_json(cmd: Sequence[str], cwd: Path, what: str) -> list:
     try:
         return json.loads(proc.stdout or "[]")
     except ValueError as exc:
-        raise SystemExit(f"{what}: output is not JSON ({exc}); stderr: {proc.stderr.strip()[-500:]}")
+        raise SystemExit(f"{what}: output is not JSON ({exc}); stderr: {proc.stderr.strip()[-500:]}") from None
 
 
 def _relative(path: str, root: Path) -> str:
@@ -288,7 +288,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             samples[package.requirement] = text
             print(f"\nrandom sample of {len(picked)} conclint-only findings (seed {args.seed}):\n")
             print(text)
-    write_md(results, samples, pk.peer_versions(peers))
+    version = subprocess.run([*conclint, "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout.strip()
+    commit = subprocess.run(["git", "-C", str(pk.REPO_DIR), "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+    write_md(results, samples, f"{version} (commit {commit or '?'}); {pk.peer_versions(peers)}")
     print(f"\nwritten to {COMPARE_MD.relative_to(pk.REPO_DIR)}")
     return 0
 

@@ -160,7 +160,10 @@ def _unpack(archive: Path, destination: Path) -> None:
                     continue  # no links or devices from an archive
                 _safe_target(root, member.name)
                 members.append(member)
-            tf.extractall(tmp, members=members)
+            if hasattr(tarfile, "data_filter"):  # 3.12+ (and security backports)
+                tf.extractall(tmp, members=members, filter="data")
+            else:
+                tf.extractall(tmp, members=members)
     # An sdist has one top folder <name>-<version>/: lift its contents up one level.
     entries = list(tmp.iterdir())
     if len(entries) == 1 and entries[0].is_dir() and not archive.name.endswith(".whl"):
@@ -287,7 +290,8 @@ def peer_versions(peers: Dict[str, Path]) -> str:
     for tool in ("flake8", "ruff"):
         try:
             proc = subprocess.run([str(peers[tool]), "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            out.append(" ".join(proc.stdout.split()))
+            text = " ".join(proc.stdout.split())
+            out.append(text if text.startswith(tool) else f"{tool} {text}")
         except OSError as exc:
             out.append(f"{tool}: {exc}")
     return "; ".join(out)

@@ -41,12 +41,13 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -198,8 +199,6 @@ def conclint_cache_flags(conclint: Sequence[str]) -> Dict[str, bool]:
 
 
 def _rmtree(path: Path) -> None:
-    import shutil
-
     if path.exists():
         shutil.rmtree(path)
 
@@ -232,8 +231,14 @@ def bench_package(package: pk.Package, args: argparse.Namespace, tools: Dict[str
     conclint_ok = (0,)
 
     # conclint, cold
+    # Where conclint may keep a cache by default: the project root (the package folder,
+    # or the folder of the --config file). Removed before every cold run, so repeats stay cold.
+    default_caches = [root / ".conclint_cache", Path(config).parent / ".conclint_cache"]
+
     def cold(i: int) -> Measurement:
         extra: List[str] = []
+        for stale in default_caches:
+            _rmtree(stale)
         if flags["cache_dir"]:
             _rmtree(cache_dir)
             extra = ["--cache-dir", str(cache_dir)]
@@ -246,6 +251,9 @@ def bench_package(package: pk.Package, args: argparse.Namespace, tools: Dict[str
         " --cache-dir DIR (fresh)" if flags["cache_dir"] else " --no-cache" if flags["no_cache"] else ""
     )
     cold_row = to_row(Row("conclint, cold", cold_cmd), best_of(args.repeat, cold), _count_json, conclint_ok)
+    appeared = [str(p.relative_to(pk.REPO_DIR)) for p in default_caches if p.exists()]
+    if appeared:
+        cold_row.note = _join(cold_row.note, f"default cache written to {', '.join(appeared)} (cleared before each cold run)")
     rows.append(cold_row)
 
     if flags["cache_dir"]:

@@ -71,3 +71,16 @@ def test_chain_in_message_and_json(conclint):
     ]
     recursion = next(d for d in data if d["line"] == 35)
     assert "walk_down() -> walk_up() -> list_plugins() -> os.listdir()" in recursion["message"]
+
+
+@pytest.mark.parametrize("root", [*PROJECTS, FIXTURES], ids=[*(p.name for p in PROJECTS), "fixtures"])
+def test_demand_driven_equals_analysing_every_file(root, monkeypatch):
+    """Files without any rule's trigger words are only syntax-checked; the findings must be
+    exactly those of parsing and analysing every file."""
+    from conclint.engine import Settings
+
+    lazy = check_paths([str(root)], Config(root=str(root)), jobs=1)
+    monkeypatch.setattr(Settings, "triggers", property(lambda self: None))
+    full = check_paths([str(root)], Config(root=str(root)), jobs=1)
+    assert lazy.diagnostics == full.diagnostics
+    assert lazy.diagnostics

@@ -10,6 +10,7 @@ import codecs
 import difflib
 import os
 import sys
+import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -53,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--stdin-filename", metavar="NAME", help="read the source from stdin and report it as NAME")
     check.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes for the per-file pass (default: the number of cores)")
+    check.add_argument("--cache-dir", metavar="DIR", help="where to cache results (default: .conclint_cache at the project root)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     check.add_argument("--fix", action="store_true", help="apply safe fixes to the files (with --stdin-filename: print the fixed source)")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply fixes that may change behaviour")
     check.add_argument("--diff", action="store_true", help="print the changes --fix would make as a unified diff; write nothing")
@@ -165,7 +168,13 @@ def _check(args: argparse.Namespace) -> int:
     if missing:
         raise ConfigError(f"{missing[0]}: no such file or directory")
     paths = args.paths or ["."]
-    run = check_paths(paths, config, jobs=args.jobs)
+    cache_dir = None if args.no_cache else (args.cache_dir or os.path.join(config.root, ".conclint_cache"))
+    progress = _Progress() if sys.stderr.isatty() and not args.quiet else None
+    try:
+        run = check_paths(paths, config, jobs=args.jobs, cache_dir=cache_dir, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if not (args.fix or args.diff):
         return _report(run, args, sources)
     outcome = _fix_files(run, config, args)
@@ -174,8 +183,32 @@ def _check(args: argparse.Namespace) -> int:
         print(f"Would fix {n} finding{'s' if n != 1 else ''}.", file=sys.stderr)
         return EXIT_FINDINGS if outcome.changed else EXIT_CLEAN
     if outcome.changed:
-        run = check_paths(paths, config, jobs=args.jobs)
+        run = check_paths(paths, config, jobs=args.jobs, cache_dir=cache_dir)
     return _report(run, args, sources, fixed=len(outcome.fixed))
+
+
+class _Progress:
+    """``files done / total`` and the rate on stderr, for long runs on a terminal only."""
+
+    DELAY = 1.0
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self.start
+        if elapsed < self.DELAY:
+            return
+        rate = done / elapsed if elapsed else 0.0
+        sys.stderr.write(f"\rconclint: {done}/{total} files ({rate:.0f} files/s)")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 class _FixOutcome:

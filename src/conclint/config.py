@@ -54,6 +54,8 @@ class Config:
     extend_exclude: Tuple[str, ...] = ()
     blocking: Tuple[Tuple[str, str], ...] = ()
     executor_wrappers: Tuple[str, ...] = ()
+    #: CPython built without the GIL (3.13t and later): CPU-bound threads run in parallel.
+    free_threaded: bool = False
     #: Folder the config came from (or the working directory): globs are relative to it.
     root: str = field(default_factory=os.getcwd)
     source: Optional[str] = None
@@ -72,6 +74,8 @@ class Config:
 
     def ignored_for(self, path: str) -> Tuple[str, ...]:
         """Code prefixes ignored for one file by ``per-file-ignores``."""
+        if not self.per_file_ignores:
+            return ()
         relative = _relative(path, self.root)
         base = os.path.basename(path)
         codes: List[str] = []
@@ -166,6 +170,7 @@ _KEYS = (
     "extend-exclude",
     "blocking",
     "executor-wrappers",
+    "free-threaded",
 )
 
 
@@ -216,6 +221,9 @@ def parse_table(table: Mapping[str, Any], source: str, known_codes: Iterable[str
             )
         if not name or any(not part.isidentifier() for part in name.split(".")):
             raise ConfigError(f"{where('blocking')}: '{name}' is not a dotted qualified name")
+    free_threaded = table.get("free-threaded", False)
+    if not isinstance(free_threaded, bool):
+        raise ConfigError(f"{where('free-threaded')}: expected a boolean (true or false), got {_describe(free_threaded)}")
     wrappers = strings("executor-wrappers")
     for name in wrappers:
         if not name or any(not part.isidentifier() for part in name.split(".")):
@@ -223,6 +231,7 @@ def parse_table(table: Mapping[str, Any], source: str, known_codes: Iterable[str
     return replace(
         config,
         executor_wrappers=wrappers,
+        free_threaded=free_threaded,
         select=select,
         extend_select=codes("extend-select", strings("extend-select")),
         ignore=codes("ignore", strings("ignore")),

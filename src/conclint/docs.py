@@ -15,6 +15,9 @@ from conclint.rules import ALL_RULES
 FAMILIES = {
     "CCL0": "The tool itself",
     "CCL1": "Do not block the event loop (async is for waiting on I/O)",
+    "CCL2": "Threads are for I/O, processes for CPU",
+    "CCL3": "Threads share memory",
+    "CCL4": "Processes do not share memory",
     "CCL5": "Async/await correctness",
 }
 

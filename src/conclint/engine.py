@@ -17,15 +17,17 @@ import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conclint.analysis import ModuleAnalyzer, ModuleFacts, ModuleSummary
-from conclint.analysis.positions import call_spans
+from conclint.analysis.positions import CORRESPONDING, call_spans, spans_by_type
 from conclint.analysis.project import Project
+from conclint.cache import Cache, digest, settings_key
 from conclint.analysis.traversal import walk
 from conclint.config import BUILTIN_EXCLUDES, Config
 from conclint.diagnostic import Diagnostic, Edit, Fix, TraceStep
@@ -42,18 +44,43 @@ class Settings:
     codes: FrozenSet[str]
     blocking: Tuple[Tuple[str, str], ...] = ()
     executor_wrappers: Tuple[str, ...] = ()
+    #: ``free-threaded = true``: CPython without the GIL, where CPU-bound threads do run in
+    #: parallel, so CCL201 (cpu-bound-in-thread) is off.
+    free_threaded: bool = False
+
+    @property
+    def triggers(self) -> Optional[Tuple[bytes, ...]]:
+        """Words one of which a file must contain to hold a finding of an enabled rule;
+        ``None`` when some enabled rule can fire on any file."""
+        words: Set[bytes] = set()
+        for code in self.codes:
+            rule = ALL_RULES.get(code)
+            if rule is None or rule.engine_reported:
+                continue
+            if rule.triggers is None:
+                return None
+            words.update(rule.triggers)
+        if not words:
+            return None  # no rules: a summary-only pass, which must parse
+        words.update(name.rsplit(".", 1)[-1].encode() for name in self.executor_wrappers)
+        return tuple(sorted(words))
 
     @classmethod
     def from_config(cls, config: Config) -> "Settings":
-        return cls(config.enabled_codes(ALL_RULES), config.blocking, config.executor_wrappers)
+        codes = config.enabled_codes(ALL_RULES)
+        if config.free_threaded:
+            codes = codes - {"CCL201"}
+        return cls(codes, config.blocking, config.executor_wrappers, config.free_threaded)
 
 
-@dataclass(frozen=True)
+@dataclass
 class FileResult:
     path: str
     diagnostics: Tuple[Diagnostic, ...]
     summary: Optional[ModuleSummary] = None
     noqa: NoqaMap = field(default_factory=dict)
+    #: From the cache: the summary is read from it only if the project pass needs it.
+    cached: bool = False
 
 
 @dataclass
@@ -80,16 +107,24 @@ def _catalogue(blocking: Tuple[Tuple[str, str], ...]) -> Catalogue:
 # -- module names ------------------------------------------------------------------------
 def module_name_for(path: str) -> str:
     """Dotted module name from the path, walking up through package ``__init__.py`` files."""
-    path = os.path.abspath(path)
-    directory, filename = os.path.split(path)
+    directory, filename = os.path.split(os.path.abspath(path))
     stem = filename[:-3] if filename.endswith(".py") else filename
-    parts = [] if stem == "__init__" else [stem]
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
-        directory, package = os.path.split(directory)
-        parts.append(package)
-        if not package:
-            break
-    return ".".join(reversed(parts)) or stem
+    package = _package_of(directory)
+    if stem == "__init__":
+        return package or stem
+    return f"{package}.{stem}" if package else stem
+
+
+@lru_cache(maxsize=4096)
+def _package_of(directory: str) -> str:
+    """The dotted package a folder is, or ``""`` when it has no ``__init__.py``."""
+    if not os.path.isfile(os.path.join(directory, "__init__.py")):
+        return ""
+    parent, name = os.path.split(directory)
+    if not name:
+        return ""
+    outer = _package_of(parent)
+    return f"{outer}.{name}" if outer else name
 
 
 # -- the per-file pass ---------------------------------------------------------------------
@@ -223,6 +258,9 @@ def _position(
         located = call_spans(text, len(facts.calls))
         if located is not None:
             spans = {id(site.node): span for site, span in zip(facts.calls, located)}
+    others = {type(r.node).__name__ for r in reports if not isinstance(r.node, cst.Call)}
+    if others and others <= set(CORRESPONDING):
+        spans.update(_spans_of_types(wrapper.module, text, others))
     positions = None
 
     def span_of(node: cst.CSTNode) -> Tuple[int, int, int, int]:
@@ -246,6 +284,22 @@ def _position(
             Diagnostic(path, line, column, report.code, report.message, end_line, end_column, fix, report.trace)
         )
     return diagnostics
+
+
+def _spans_of_types(module: cst.Module, text: str, names: Set[str]) -> Dict[int, Tuple[int, int, int, int]]:
+    """Positions of every node of some types, by pairing them with ``ast`` nodes: one more
+    walk over the tree, much cheaper than PositionProvider's code generation."""
+    nodes: Dict[str, List[cst.CSTNode]] = {name: [] for name in names}
+
+    class Collect(cst.BatchableCSTVisitor):
+        def get_visitors(self):
+            return {f"visit_{name}": nodes[name].append for name in names}
+
+    walk(module, [Collect()])
+    located = spans_by_type(text, {name: len(found) for name, found in nodes.items()})
+    if located is None:
+        return {}
+    return {id(node): span for name, found in nodes.items() for node, span in zip(found, located[name])}
 
 
 class LineOffsets:
@@ -324,7 +378,27 @@ def analyze_file(path: str, settings: Settings) -> FileResult:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return _tool_result(path, "CCL002", f"cannot read file: {reason}", 1, 1, settings)
+    triggers = settings.triggers
+    if triggers is not None and not any(trigger in source for trigger in triggers):
+        return _light_check(source, path, settings)
     return analyze_source(source, path, settings)
+
+
+def _light_check(source: bytes, path: str, settings: Settings) -> FileResult:
+    """A file with none of the words any enabled rule needs (``async``, ``Thread``, ...)
+    cannot hold a finding of its own: it is only checked for syntax with ``ast``, about
+    eight times cheaper than LibCST. Its summary is made later if the project pass needs
+    it (a checked file imports it)."""
+    text = _decode(source)
+    if text is None:
+        return _tool_result(path, "CCL002", "cannot decode file", 1, 1, settings)
+    try:
+        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return _tool_result(path, "CCL001", f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1, settings)
+    except (ValueError, RecursionError, MemoryError):
+        return analyze_source(source, path, settings)
+    return FileResult(path, (), None, {})
 
 
 def _analyze_chunk(paths: Sequence[str], settings: Settings) -> List[FileResult]:
@@ -335,24 +409,30 @@ def _analyze_chunk(paths: Sequence[str], settings: Settings) -> List[FileResult]
 def discover(paths: Sequence[str], config: Config) -> Iterator[str]:
     """Python files under ``paths``, minus built-in and configured excludes, each once."""
     seen = set()
+    excluding = bool(config.exclude or config.extend_exclude)
     for given in paths:
         if os.path.isdir(given):
+            # Folder symlinks are not followed (no loops); a file symlink is checked once.
             for root, dirs, files in os.walk(given, followlinks=False):
                 dirs[:] = sorted(
                     d
                     for d in dirs
                     if d not in BUILTIN_EXCLUDES
                     and not d.endswith(".egg-info")
-                    and not config.is_excluded(os.path.join(root, d))
+                    and not (excluding and config.is_excluded(os.path.join(root, d)))
                 )
+                real_root = os.path.realpath(root)
                 for filename in sorted(files):
-                    if filename.endswith((".py", ".pyi")):
+                    if filename.endswith(".py"):
                         full = os.path.join(root, filename)
-                        if not config.is_excluded(full):
+                        if excluding and config.is_excluded(full):
+                            continue
+                        key = os.path.join(real_root, filename)
+                        if os.path.islink(full):
                             key = os.path.realpath(full)
-                            if key not in seen:
-                                seen.add(key)
-                                yield _display(full)
+                        if key not in seen:
+                            seen.add(key)
+                            yield _display(full)
         else:
             # A file named on the command line is checked whatever its name, unless the
             # user's own exclude patterns match it (pre-commit passes every staged file).
@@ -373,13 +453,21 @@ def check_paths(
     paths: Sequence[str],
     config: Optional[Config] = None,
     jobs: Optional[int] = None,
+    cache_dir: Optional[str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> RunResult:
-    """Lint files and folders; the library entry point behind ``conclint check``."""
+    """Lint files and folders; the library entry point behind ``conclint check``.
+
+    With ``cache_dir``, unchanged files (and an unchanged project) are not analysed again."""
     config = config or Config()
     settings = Settings.from_config(config)
     files = list(discover(paths or ["."], config))
-    results = _run_per_file(files, settings, jobs)
-    extra = project_pass(results, settings, config.root)
+    cache = Cache(cache_dir, settings_key(settings, config.root)) if cache_dir else None
+    results = _run_per_file(files, settings, jobs, cache, progress)
+    extra = project_pass(results, settings, config.root, cache=cache)
+    if cache is not None:
+        cache.prune(os.path.abspath(f) for f in files)
+        cache.save()
     return _finish(results, config, settings, extra)
 
 
@@ -398,18 +486,83 @@ def check_source(
     return _finish([result], config, settings, extra).diagnostics
 
 
-def _run_per_file(files: List[str], settings: Settings, jobs: Optional[int]) -> List[FileResult]:
+def _run_per_file(
+    files: List[str],
+    settings: Settings,
+    jobs: Optional[int],
+    cache: Optional[Cache] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> List[FileResult]:
+    results: Dict[str, FileResult] = {}
+    todo = files
+    stats: Dict[str, Tuple[os.stat_result, str, str]] = {}
+    if cache is not None:
+        todo = []
+        for path in files:
+            full = os.path.abspath(path)
+            try:
+                stat = os.stat(full)
+            except OSError:
+                todo.append(path)
+                continue
+            module = module_name_for(full)
+            entry = cache.lookup(full, stat, module)
+            if entry is None:
+                try:
+                    with open(full, "rb") as handle:
+                        content = digest(handle.read())
+                except OSError:
+                    todo.append(path)
+                    continue
+                entry = cache.lookup_digest(full, content, module)
+                if entry is not None:
+                    cache.touch(full, stat)
+                else:
+                    stats[path] = (stat, module, content)
+                    todo.append(path)
+                    continue
+            results[path] = FileResult(path, _relocate(entry[4], path), None, entry[5], cached=True)
+    fresh = _analyze_many(todo, settings, jobs, progress, len(files) - len(todo), len(files))
+    for result in fresh:
+        results[result.path] = result
+        if cache is not None and result.path in stats:
+            stat, module, content = stats[result.path]
+            cache.store(os.path.abspath(result.path), stat, module, content, result)
+    return [results[path] for path in files if path in results]
+
+
+def _relocate(diagnostics: Tuple[Diagnostic, ...], path: str) -> Tuple[Diagnostic, ...]:
+    """Cached diagnostics carry the path as it was displayed then (another working folder)."""
+    if all(d.path == path for d in diagnostics):
+        return diagnostics
+    return tuple(replace(d, path=path) for d in diagnostics)
+
+
+def _analyze_many(
+    files: List[str],
+    settings: Settings,
+    jobs: Optional[int],
+    progress: Optional[Callable[[int, int], None]],
+    done: int,
+    total: int,
+) -> List[FileResult]:
     jobs = jobs or os.cpu_count() or 1
+    results: List[FileResult] = []
     if jobs <= 1 or len(files) < 16:
-        return [analyze_file(path, settings) for path in files]
+        for path in files:
+            results.append(analyze_file(path, settings))
+            if progress is not None:
+                progress(done + len(results), total)
+        return results
     # Chunks amortise the per-task overhead of small files; several chunks per worker keep
     # both busy when file sizes are uneven.
     size = max(1, min(64, len(files) // (jobs * 8)))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    results: List[FileResult] = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for chunk_results in pool.map(_analyze_chunk, chunks, [settings] * len(chunks)):
             results.extend(chunk_results)
+            if progress is not None:
+                progress(done + len(results), total)
     return results
 
 
@@ -419,16 +572,47 @@ def project_pass(
     settings: Settings,
     root: str,
     sources: Optional[Dict[str, Union[str, bytes]]] = None,
+    cache: Optional[Cache] = None,
 ) -> List[Diagnostic]:
-    """Join the module summaries and run the interprocedural rules (CCL110)."""
+    """Join the module summaries and run the interprocedural rules (CCL110, CCL501)."""
     rules = project_rules_for(settings.codes)
+    if not rules or not results:
+        return []
+    inputs = None
+    if cache is not None:
+        inputs = _project_inputs(results, cache)
+        if cache.project is not None and cache.project[0] == inputs and _dependencies_unchanged(cache.project[2], cache):
+            return list(cache.project[1])
+        for result in results:
+            if result.summary is None and result.cached:
+                full = os.path.abspath(result.path)
+                try:
+                    summary = cache.summary(full, os.stat(full))
+                except OSError:
+                    summary = None
+                result.summary = summary
     checked = [r.summary for r in results if r.summary is not None]
-    if not rules or not checked:
+    if not checked:
         return []
     summary_only = Settings(frozenset(), settings.blocking, settings.executor_wrappers)
 
     def load(path: str) -> Optional[ModuleSummary]:
-        return analyze_file(path, summary_only).summary
+        if cache is not None:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                return None
+            summary = cache.summary(path, stat)
+            if summary is not None:
+                return summary
+        result = analyze_file(path, summary_only)
+        if cache is not None and result.summary is not None:
+            try:
+                with open(path, "rb") as handle:
+                    cache.store_summary(path, os.stat(path), digest(handle.read()), result.summary)
+            except OSError:
+                pass
+        return result.summary
 
     project = Project(checked, load, root)
     locator = CallLocator(project, sources or {})
@@ -458,7 +642,39 @@ def project_pass(
             diagnostics.append(
                 Diagnostic(finding.path, line, column, finding.code, finding.message, end_line, end_column, fix, tuple(trace))
             )
+    if cache is not None and inputs is not None:
+        dependencies = {}
+        for path in project.loaded:
+            try:
+                stat = os.stat(path)
+                dependencies[path] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                dependencies[path] = None
+        cache.set_project(inputs, diagnostics, (dependencies, sorted(project.absent)))
     return diagnostics
+
+
+def _project_inputs(results: Sequence[FileResult], cache: Cache) -> str:
+    """A digest of the checked files as they are now (paths, contents, module names)."""
+    parts = []
+    for result in results:
+        entry = cache.results.get(os.path.abspath(result.path))
+        parts.append(f"{result.path}\0{entry[3] if entry else '?'}\0{entry[2] if entry else '?'}")
+    return digest("\n".join(parts).encode())
+
+
+def _dependencies_unchanged(dependencies, cache: Cache) -> bool:
+    loaded, absent = dependencies
+    for path, seen in loaded.items():
+        try:
+            stat = os.stat(path)
+        except OSError:
+            if seen is not None:
+                return False
+            continue
+        if seen is None or (stat.st_mtime_ns, stat.st_size) != tuple(seen):
+            return False
+    return not any(os.path.exists(path) for path in absent)
 
 
 class CallLocator:

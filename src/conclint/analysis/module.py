@@ -7,6 +7,7 @@ resolved after the traversal, when every binding of the module is known.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
@@ -68,6 +69,16 @@ BOUNDED_QUEUES = frozenset(
 )
 
 _NON_BLOCKING_KEYWORDS = {"get": "block", "put": "block", "acquire": "blocking"}
+
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
+
+
+def _outside_project(qualname: str, module_name: str) -> bool:
+    """Calls into the standard library can never reach a project function: leaving them
+    out keeps summaries small (most calls are to the standard library)."""
+    top = qualname.split(".", 1)[0]
+    return top in _STDLIB and top != module_name.split(".", 1)[0]
 
 
 def _non_blocking_form(call: cst.Call, method: str) -> bool:
@@ -252,6 +263,10 @@ class ModuleFacts:
         return True
 
     def summary(self) -> ModuleSummary:
+        # CCL2xx (threads and processes): CPU-heavy loops, calls of unknown cost and hand-offs.
+        from conclint.analysis.threads import summary_fields
+
+        thread_fields, import_time_handoffs = summary_fields(self)
         by_function: Dict[int, List[int]] = {}
         for index, site in enumerate(self.calls):
             function = site.scope.function_scope
@@ -271,7 +286,7 @@ class ModuleFacts:
                     effects.append(Effect(hit[1], hit[0], index))
                     continue
                 value = self.callee(site)
-                if value is None or value.instance or value.qualname.startswith("builtins."):
+                if value is None or value.instance or _outside_project(value.qualname, self.module_name):
                     continue
                 calls.append(SummaryCall(value.qualname, value.bound, index, id(site.node) in self.discarded))
             functions.append(
@@ -282,7 +297,14 @@ class ModuleFacts:
                     effects=tuple(effects),
                     calls=tuple(calls),
                     line_hint=indexes[0] if indexes else -1,
+                    **thread_fields.get(id(scope), {}),  # type: ignore[arg-type]
                 )
+            )
+        if import_time_handoffs:
+            # Import-time code that hands callables to threads or processes is summarised as
+            # a pseudo-function "<module>": not transparent, so no call ever resolves to it.
+            functions.append(
+                FunctionSummary(f"{self.module_name}.<module>", False, False, (), (), handoffs=import_time_handoffs)
             )
         aliases = []
         for name, bindings in self.root.bindings.items():

@@ -52,3 +52,56 @@ def _column(lines: List[str], line: int, byte_offset: int) -> int:
     if text.isascii():
         return byte_offset + 1
     return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+
+#: LibCST node types that correspond one-to-one to ``ast`` node types, in the same order,
+#: with the same span (checked against PositionProvider in the tests).
+CORRESPONDING = {
+    "Call": (ast.Call,),
+    "For": (ast.For, ast.AsyncFor),
+    "While": (ast.While,),
+    "With": (ast.With, ast.AsyncWith),
+    "If": (ast.If,),
+    "ListComp": (ast.ListComp,),
+    "SetComp": (ast.SetComp,),
+    "DictComp": (ast.DictComp,),
+    "Assign": (ast.Assign,),
+    "AugAssign": (ast.AugAssign,),
+    "AnnAssign": (ast.AnnAssign,),
+    "Lambda": (ast.Lambda,),
+    "Await": (ast.Await,),
+    "Return": (ast.Return,),
+}
+
+
+def spans_by_type(text: str, counts: dict) -> Optional[dict]:
+    """For each LibCST type name in ``counts`` (its number of nodes in the module), the
+    spans of the corresponding ``ast`` nodes in source pre-order; ``None`` if unsure."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    wanted = {name: CORRESPONDING[name] for name in counts}
+    found: dict = {name: [] for name in counts}
+    for node in ast.walk(tree):
+        for name, types in wanted.items():
+            if isinstance(node, types):
+                found[name].append(node)
+    lines = _LINES.split(text)
+    result = {}
+    for name, nodes in found.items():
+        if len(nodes) != counts[name]:
+            return None
+        nodes.sort(key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
+        result[name] = [
+            (
+                n.lineno,
+                _column(lines, n.lineno, n.col_offset),
+                n.end_lineno or n.lineno,
+                _column(lines, n.end_lineno or n.lineno, n.end_col_offset or 0),
+            )
+            for n in nodes
+        ]
+    return result

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from conclint.analysis.summary import Call, Effect, FunctionSummary, ModuleSummary
 
@@ -71,6 +71,10 @@ class Project:
         self._classes: Dict[int, Dict[str, Tuple[str, ...]]] = {}
         self._aliases: Dict[int, Dict[str, str]] = {}
         self._chains: Dict[Tuple[str, str], Optional[List[Hop]]] = {}
+        #: What the result depends on besides the checked files: modules read from disk,
+        #: and candidate paths that did not exist.
+        self.loaded: Set[str] = set()
+        self.absent: Set[str] = set()
 
     # -- modules ------------------------------------------------------------------------
     def roots_for(self, summary: ModuleSummary) -> Tuple[str, ...]:
@@ -88,6 +92,9 @@ class Project:
                 if os.path.isfile(candidate):
                     found = os.path.abspath(candidate)
                     break
+                # A file created here later would change what this name means: the cache
+                # of the project pass depends on its absence.
+                self.absent.add(candidate)
             if found:
                 break
         self._locations[key] = found
@@ -100,6 +107,7 @@ class Project:
         summary = self.by_path.get(path)
         if summary is None and path not in self.by_path:
             summary = self.loader(path)
+            self.loaded.add(path)
             self.by_path[path] = summary  # type: ignore[assignment]  # None: not loadable
         return summary
 

@@ -41,6 +41,19 @@ class FunctionSummary:
     calls: Tuple[Call, ...]
     #: Index of the first call in the function, for its position (-1: none).
     line_hint: int = -1
+    # -- threads and processes (CCL201/CCL202), filled by conclint.analysis.threads --------
+    #: Why the function is CPU-heavy by itself ("" when it is not), and the index of a call
+    #: inside that loop, to point at it (-1: none).
+    cpu: str = ""
+    cpu_call: int = -1
+    #: It makes a call of unknown cost that the project pass cannot follow (an unresolved
+    #: name, a call on an object of unknown type, a standard-library call that may compute).
+    opaque: bool = False
+    #: Callables it hands to a thread or process: (kind, how, callee, bound, call index,
+    #: many); kind is "thread", "process" or "process_pool", "how" reads like
+    #: "ThreadPoolExecutor.submit()", callee/bound are as in :class:`Call`, and "many" says
+    #: why several run at once ("" when nothing says so).
+    handoffs: Tuple[Tuple[str, str, str, bool, int, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Dict, List, Type
 
-from conclint.rules import async_correctness, blocking, event_loop, interprocedural, tool
+from conclint.rules import async_correctness, blocking, event_loop, interprocedural, processes, threads, tool
 from conclint.rules.base import Report, Rule
 
-_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness)
+_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness, threads, processes)
 
 
 def _collect() -> Dict[str, Type[Rule]]:

@@ -20,12 +20,15 @@ awaits it or schedules it as a task."""
 class UnawaitedCoroutine(Rule):
     code = "CCL501"
     name = "unawaited-coroutine"
+    # Inside async def, or a sync function calling an async def of the same module.
+    triggers = (b"async",)
     project_rule: ClassVar[bool] = True
     summary = "A call to an `async def` whose coroutine is dropped: the body never runs."
     advice = AWAIT_ADVICE
     what = """Finds a call of an `async def` function or method that conclint can resolve
     (same module, another module of the project, or a method through `self`) written as a
-    statement of its own, so the coroutine it returns is discarded. Functions behind a
+    statement of its own, so the coroutine it returns is discarded: inside `async def`, or
+    in a sync function calling an `async def` of the same module. Functions behind a
     decorator conclint does not know to be transparent are not followed."""
     why = """Calling an `async def` does not run it: it creates a coroutine object, and
     nothing happens until that object is awaited or scheduled. Python only warns "coroutine
@@ -59,6 +62,10 @@ class UnawaitedCoroutine(Rule):
                     target = project.callee(call, module)
                     if target is None or not target.function.is_async:
                         continue
+                    if not function.is_async and target.module is not module:
+                        # From sync code only within a module: a sync-only file is not
+                        # analysed at all (it cannot hold its own findings otherwise).
+                        continue
                     name = short_name(target.function, target.module)
                     if function.is_async:
                         remedy = "await it, or schedule it with asyncio.create_task(...) and keep the task"
@@ -80,6 +87,7 @@ class UnawaitedCoroutine(Rule):
 class DanglingTask(Rule):
     code = "CCL502"
     name = "dangling-task"
+    triggers = (b"create_task", b"ensure_future")
     summary = "The task from `asyncio.create_task()` is not kept; it can be garbage-collected mid-flight."
     advice = AWAIT_ADVICE
     what = """Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and
@@ -137,6 +145,7 @@ class DanglingTask(Rule):
 class NestedEventLoop(Rule):
     code = "CCL503"
     name = "nested-event-loop"
+    triggers = (b"async",)
     summary = "`asyncio.run()` or `loop.run_until_complete()` inside `async def` fails: a loop is already running."
     advice = AWAIT_ADVICE
     what = """Finds `asyncio.run(...)`, `loop.run_until_complete(...)`, `trio.run(...)`

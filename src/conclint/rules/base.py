@@ -56,6 +56,9 @@ class Rule(cst.BatchableCSTVisitor):
     INVALID: ClassVar[Sequence[str]] = ()
     #: True for codes the engine itself reports (syntax errors, unreadable files).
     engine_reported: ClassVar[bool] = False
+    #: Words (bytes) a file must contain for this rule to find anything in it; files with
+    #: none of the enabled rules' words are not parsed. ``None``: any file.
+    triggers: ClassVar[Optional[Tuple[bytes, ...]]] = None
 
     def __init__(self, facts: ModuleFacts) -> None:
         super().__init__()

@@ -58,6 +58,7 @@ class BlockingCallRule(Rule):
 
     category: ClassVar[str]
     verb: ClassVar[str] = "blocks the event loop"
+    triggers = (b"async",)
     advice = ASYNC_ADVICE
     options = """`[tool.conclint.blocking]` adds qualified names to the catalogue, e.g.
     `"mylib.client.fetch" = "network"`."""

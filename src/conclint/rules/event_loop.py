@@ -25,6 +25,7 @@ class _OpenWith:
 class ThreadLockInAsync(Rule):
     code = "CCL107"
     name = "thread-lock-in-async"
+    triggers = (b"async",)
     summary = "`with` on a `threading` lock inside `async def` blocks the event loop, and can deadlock it."
     advice = ASYNC_ADVICE
     what = """Finds `with lock:` in the body of an `async def` where `lock` is a `threading`
@@ -101,7 +102,7 @@ class ThreadLockInAsync(Rule):
                     detail = "blocks the event loop, and deadlocks it if another task wants the lock while this one awaits inside"
                 else:
                     detail = "blocks the event loop while it waits for the lock"
-                self.report(item.item, f"with on a thread {kind} inside async def {detail}; use async with {replacement}")
+                self.report(entry.node, f"with on a thread {kind} inside async def {detail}; use async with {replacement}")
 
 
 @dataclass
@@ -131,6 +132,7 @@ BIG_RANGE = 100_000
 class CpuBoundInAsync(Rule):
     code = "CCL120"
     name = "cpu-bound-in-async"
+    triggers = (b"async",)
     summary = "A CPU-heavy loop inside `async def` holds the event loop until it finishes."
     advice = """async is for waiting on I/O; processes are for CPU-bound work. A loop that
     computes without awaiting keeps every other task waiting."""

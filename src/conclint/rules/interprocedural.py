@@ -52,6 +52,7 @@ def short_name(function: FunctionSummary, module: ModuleSummary) -> str:
 class IndirectBlockingCall(Rule):
     code = "CCL110"
     name = "indirect-blocking-call"
+    triggers = (b"async",)  # the caller is an async def of the file
     project_rule: ClassVar[bool] = True
     summary = "An `async def` calls a sync function that blocks, directly or through other helpers."
     advice = ASYNC_ADVICE

@@ -1,0 +1,206 @@
+"""A content-hash cache of per-file results, module summaries and the project pass.
+
+Layout, in the cache folder (default ``.conclint_cache/`` at the project root)::
+
+    results-<key>.pickle     path -> (mtime_ns, size, module, digest, diagnostics, noqa)
+    summaries-<key>.pickle   path -> (mtime_ns, size, digest, module summary)   [read only when needed]
+    project-<key>.pickle     (digest of every input, diagnostics of the project pass)
+
+``<key>`` digests the conclint version and every setting that changes what the per-file
+pass computes, so a different configuration gets its own files instead of wrong answers.
+A file is unchanged when its size and mtime match, or else when its content digest does.
+Anything unreadable, corrupt or foreign is ignored and rebuilt; writes are atomic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+import time
+from dataclasses import asdict
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from conclint import __version__
+
+FORMAT = 1
+KEEP_VARIANTS = 4
+_MAGIC = "conclint-cache"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _code_fingerprint() -> str:
+    """conclint's own code, so that an edited (editable) install never reuses results of
+    the code before the edit; for a released version this is as stable as the version."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    entries = []
+    for folder, _, files in os.walk(package):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(folder, name))
+                entries.append(f"{os.path.relpath(os.path.join(folder, name), package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(sorted(entries)).encode(), digest_size=8).hexdigest()
+
+
+def settings_key(settings: Any, root: str) -> str:
+    payload = json.dumps(
+        {
+            "version": __version__,
+            "code": _code_fingerprint(),
+            "format": FORMAT,
+            "settings": asdict(settings),
+            "root": os.path.abspath(root),
+        },
+        default=lambda value: sorted(value) if isinstance(value, (set, frozenset)) else str(value),
+        sort_keys=True,
+    )
+    return hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()
+
+
+class Cache:
+    def __init__(self, directory: str, key: str) -> None:
+        self.directory = directory
+        self.key = key
+        self.results: Dict[str, tuple] = self._load("results", {})
+        self._summaries: Optional[Dict[str, tuple]] = None
+        self.project: Optional[tuple] = self._load("project", None)
+        self._dirty = set()
+
+    # -- reading --------------------------------------------------------------------
+    def _path(self, kind: str) -> str:
+        return os.path.join(self.directory, f"{kind}-{self.key}.pickle")
+
+    def _load(self, kind: str, default):
+        try:
+            with open(self._path(kind), "rb") as handle:
+                data = pickle.load(handle)
+        except FileNotFoundError:
+            return default
+        except Exception:  # corrupt, truncated, or written by something else: rebuild
+            return default
+        if not isinstance(data, dict) or data.get("magic") != _MAGIC or data.get("key") != self.key:
+            return default
+        return data.get("payload", default)
+
+    @property
+    def summaries(self) -> Dict[str, tuple]:
+        if self._summaries is None:
+            self._summaries = self._load("summaries", {})
+        return self._summaries
+
+    def lookup(self, path: str, stat: os.stat_result, module: str) -> Optional[tuple]:
+        """The cached entry when the file is unchanged by size and mtime."""
+        entry = self.results.get(path)
+        if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size and entry[2] == module:
+            return entry
+        return None
+
+    def lookup_digest(self, path: str, content_digest: str, module: str) -> Optional[tuple]:
+        entry = self.results.get(path)
+        if entry is not None and entry[3] == content_digest and entry[2] == module:
+            return entry
+        return None
+
+    # -- writing ----------------------------------------------------------------------
+    def store(self, path: str, stat: os.stat_result, module: str, content_digest: str, result: Any) -> None:
+        self.results[path] = (stat.st_mtime_ns, stat.st_size, module, content_digest, result.diagnostics, result.noqa)
+        self.store_summary(path, stat, content_digest, result.summary)
+        self._dirty.add("results")
+
+    def store_summary(self, path: str, stat: os.stat_result, content_digest: str, summary: Any) -> None:
+        if summary is not None:
+            self.summaries[path] = (stat.st_mtime_ns, stat.st_size, content_digest, summary)
+        else:
+            self.summaries.pop(path, None)
+        self._dirty.add("summaries")
+
+    def summary(self, path: str, stat: os.stat_result) -> Any:
+        entry = self.summaries.get(path)
+        if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size:
+            return entry[3]
+        return None
+
+    def touch(self, path: str, stat: os.stat_result) -> None:
+        """Same content, new mtime (a ``git checkout``): remember the new stat."""
+        entry = self.results[path]
+        self.results[path] = (stat.st_mtime_ns, stat.st_size, *entry[2:])
+        self._dirty.add("results")
+        if self._summaries is not None and path in self._summaries:
+            self._summaries[path] = (stat.st_mtime_ns, stat.st_size, *self._summaries[path][2:])
+            self._dirty.add("summaries")
+
+    def set_project(self, inputs: str, diagnostics: List[Any], dependencies: Any) -> None:
+        self.project = (inputs, diagnostics, dependencies)
+        self._dirty.add("project")
+
+    def prune(self, seen: Iterable[str]) -> None:
+        """Drop entries of files that no longer exist."""
+        seen = set(seen)
+        for path in [p for p in self.results if p not in seen and not os.path.isfile(p)]:
+            del self.results[path]
+            self._dirty.add("results")
+        if self._summaries is not None:
+            for path in [p for p in self._summaries if p not in seen and not os.path.isfile(p)]:
+                del self._summaries[path]
+                self._dirty.add("summaries")
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            self._mark_folder()
+            for kind in sorted(self._dirty):
+                payload = {"results": self.results, "summaries": self._summaries, "project": self.project}[kind]
+                if payload is None:
+                    continue
+                self._write(kind, payload)
+            self._prune_variants()
+        except OSError:
+            pass  # a cache that cannot be written is only a slower next run
+        self._dirty.clear()
+
+    def _write(self, kind: str, payload: Any) -> None:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{kind}-", dir=self.directory)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                pickle.dump({"magic": _MAGIC, "key": self.key, "payload": payload}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self._path(kind))
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise
+
+    def _mark_folder(self) -> None:
+        tag = os.path.join(self.directory, "CACHEDIR.TAG")
+        if not os.path.exists(tag):
+            with open(tag, "w") as handle:
+                handle.write("Signature: 8a477f597d28d172789f06886806bc55\n# conclint cache; safe to delete\n")
+            with open(os.path.join(self.directory, ".gitignore"), "w") as handle:
+                handle.write("*\n")
+
+    def _prune_variants(self) -> None:
+        """Keep the caches of the few most recently used configurations."""
+        variants: Dict[str, float] = {}
+        for name in os.listdir(self.directory):
+            if name.endswith(".pickle") and "-" in name:
+                key = name.rsplit("-", 1)[1][: -len(".pickle")]
+                try:
+                    mtime = os.path.getmtime(os.path.join(self.directory, name))
+                except OSError:
+                    continue
+                variants[key] = max(variants.get(key, 0.0), mtime)
+        variants[self.key] = time.time()
+        for key in sorted(variants, key=variants.get, reverse=True)[KEEP_VARIANTS:]:
+            for kind in ("results", "summaries", "project"):
+                try:
+                    os.unlink(os.path.join(self.directory, f"{kind}-{key}.pickle"))
+                except OSError:
+                    pass
