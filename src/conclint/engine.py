@@ -475,14 +475,18 @@ def check_source(
     source: Union[str, bytes],
     path: str = "<stdin>",
     config: Optional[Config] = None,
+    cache: Optional[Cache] = None,
 ) -> List[Diagnostic]:
     """Lint one module given as text or bytes; returns the diagnostics that survive filters.
 
-    Modules it imports from the project are read from disk, relative to ``path``."""
+    Modules it imports from the project are read from disk, relative to ``path``; with a
+    ``cache`` (an editor keeps one open), their summaries are reused while unchanged."""
     config = config or Config()
     settings = Settings.from_config(config)
     result = analyze_source(source, path, settings)
-    extra = project_pass([result], settings, config.root, {path: source} if source is not None else None)
+    extra = project_pass(
+        [result], settings, config.root, {path: source} if source is not None else None, cache=cache, reuse=False
+    )
     return _finish([result], config, settings, extra).diagnostics
 
 
@@ -573,13 +577,17 @@ def project_pass(
     root: str,
     sources: Optional[Dict[str, Union[str, bytes]]] = None,
     cache: Optional[Cache] = None,
+    reuse: bool = True,
 ) -> List[Diagnostic]:
-    """Join the module summaries and run the interprocedural rules (CCL110, CCL501)."""
+    """Join the module summaries and run the interprocedural rules (CCL110, CCL501).
+
+    With a ``cache``, summaries of unchanged modules come from it; with ``reuse`` too, so
+    does the whole result when no input changed (not for an editor's unsaved buffer)."""
     rules = project_rules_for(settings.codes)
     if not rules or not results:
         return []
     inputs = None
-    if cache is not None:
+    if cache is not None and reuse:
         inputs = _project_inputs(results, cache)
         if cache.project is not None and cache.project[0] == inputs and _dependencies_unchanged(cache.project[2], cache):
             return list(cache.project[1])

@@ -47,7 +47,8 @@ from pygls.uris import from_fs_path, to_fs_path
 from conclint import __version__
 from conclint.config import BUILTIN_EXCLUDES, Config, ConfigError, find_config, load_config
 from conclint.diagnostic import Diagnostic, TraceStep
-from conclint.engine import check_source
+from conclint.cache import Cache, settings_key
+from conclint.engine import Settings, check_source
 from conclint.output.common import is_tool_error, rule_url
 from conclint.rules import ALL_RULES
 from conclint.suppress import NOQA, is_suppressed, noqa_map
@@ -243,8 +244,18 @@ class ConclintServer(LanguageServer):
         self.shutdown_requested = False
         self._configs: Dict[Tuple[str, int, str], Tuple[Config, Optional[str]]] = {}
         self._reported: Set[Tuple[str, int, str]] = set()  # configuration files whose error was shown
+        self._caches: Dict[str, Cache] = {}
         self._error_keys: Dict[str, Tuple[str, int, str]] = {}
         self._linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conclint-lint")
+
+    def cache_for(self, config: Config) -> Cache:
+        """Summaries of the modules a document imports, kept warm in memory between edits
+        (and read from, and written to, the project's ``.conclint_cache``)."""
+        key = settings_key(Settings.from_config(config), config.root)
+        cache = self._caches.get(key)
+        if cache is None:
+            cache = self._caches[key] = Cache(os.path.join(config.root, ".conclint_cache"), key)
+        return cache
 
     # -- configuration --------------------------------------------------------------------
     def _root_for(self, path: Optional[str]) -> str:
@@ -290,7 +301,7 @@ class ConclintServer(LanguageServer):
         try:
             # The per-file pass, and the project pass over the modules it imports (read from
             # disk), then the filters: what `conclint check FILE` reports for this text.
-            diagnostics = [d for d in check_source(text, path, config) if d.path == path]
+            diagnostics = [d for d in check_source(text, path, config, cache=self.cache_for(config)) if d.path == path]
         except Exception as exc:  # the engine never raises; this is the last line of defence
             logger.exception("conclint failed on %s", uri)
             diagnostics = [Diagnostic(path, 1, 1, "CCL009", f"internal error: {type(exc).__name__}: {exc}")]
