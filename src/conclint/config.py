@@ -66,6 +66,12 @@ class Config:
         selected = self.select + self.extend_select
         enabled = set()
         for code in all_codes:
+            if code.startswith("CCL0"):
+                # What the tool could not check (syntax errors, unreadable files, internal
+                # errors) is always reported, whatever is selected, unless ignored by name.
+                if not any(code.startswith(p) and len(p) >= 4 for p in self.ignore):
+                    enabled.add(code)
+                continue
             best_select = max((len(p) for p in selected if code.startswith(p)), default=-1)
             best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
             if best_select >= 0 and best_select > best_ignore:

@@ -12,10 +12,14 @@ import ast
 import io
 import os
 import re
+import stat as stat_module
+import sys
 import tokenize
+import warnings
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -128,56 +132,76 @@ def _package_of(directory: str) -> str:
 
 
 # -- the per-file pass ---------------------------------------------------------------------
+#: Lines longer than this are generated data, not code to lint, and LibCST's parse time
+#: grows with the square of such a line (``a.b.b.b...``): the file is skipped, with a
+#: CCL002 saying so.
+MAX_LINE = 50_000
+#: Files larger than this are skipped (CCL002) rather than read whole.
+MAX_BYTES = 20 * 1024 * 1024
+
+
 def analyze_source(
     source: Union[str, bytes],
     path: str,
     settings: Settings,
     module_name: Optional[str] = None,
 ) -> FileResult:
-    """Lint one module's source. Never raises: problems become CCL00x diagnostics."""
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        return _syntax_error(source, path, exc, settings)
-    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
-        return _tool_result(path, "CCL002", f"cannot decode file: {exc}", 1, 1, settings)
-    except RecursionError:
-        return _tool_result(path, "CCL001", "syntax error: the code is nested too deeply to parse", 1, 1, settings)
-    except Exception as exc:  # the parser itself failed: report, never crash the run
-        return _tool_result(path, "CCL009", f"internal error in the parser: {exc!r}", 1, 1, settings)
+    """Lint one module's source. Never raises: problems become CCL00x diagnostics.
+
+    CPython's own parser runs first (about an eighth of LibCST's cost): its positions
+    place the findings, its verdict on syntax is the one users know, and it turns away the
+    inputs that would overflow LibCST's native stack (CPython limits nesting)."""
+    if sys.getrecursionlimit() < 20_000:
+        # The walker and LibCST recurse once per nesting level; Python-to-Python calls
+        # do not use the C stack (3.11+), so a higher limit is safe.
+        sys.setrecursionlimit(20_000)
     if isinstance(source, bytes):
         try:
-            text = source.decode(module.encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+            text = source.decode(encoding)
+        except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
             return _tool_result(path, "CCL002", f"cannot decode file: {exc}", 1, 1, settings)
         if text.startswith("\ufeff"):
             text = text[1:]
     else:
         text = source
-    name = module_name if module_name is not None else module_name_for(path)
-    return _run_rules(module, text, path, name, settings)
-
-
-def _syntax_error(source: Union[str, bytes], path: str, exc: cst.ParserSyntaxError, settings: Settings) -> FileResult:
-    """CPython's own message and position where it also rejects the code (they are the
-    ones users know); LibCST's where only LibCST does (syntax newer than it supports)."""
+    longest = max((len(line) for line in text.splitlines()), default=0) if len(text) > MAX_LINE else 0
+    if longest > MAX_LINE:
+        return _tool_result(
+            path, "CCL002", f"skipped: a line of {longest:,} characters is over the {MAX_LINE:,} that conclint analyses", 1, 1, settings
+        )
     try:
-        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as py_exc:
-        line = py_exc.lineno or 1
-        column = py_exc.offset or 1
-        return _tool_result(path, "CCL001", f"syntax error: {py_exc.msg}", line, column, settings)
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    message = " ".join(str(exc.message).split())
-    return _tool_result(path, "CCL001", f"syntax error (LibCST): {message}", exc.raw_line, exc.raw_column + 1, settings)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return _tool_result(path, "CCL001", f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1, settings)
+    except ValueError as exc:  # a NUL byte
+        return _tool_result(path, "CCL001", f"syntax error: {exc}", 1, 1, settings)
+    except (RecursionError, MemoryError):
+        return _tool_result(path, "CCL001", "syntax error: the code is nested too deeply to parse", 1, 1, settings)
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        # CPython accepts it but LibCST does not: syntax newer than LibCST supports.
+        message = " ".join(str(exc.message).split())
+        return _tool_result(path, "CCL001", f"syntax error (LibCST): {message}", exc.raw_line, exc.raw_column + 1, settings)
+    except RecursionError:
+        return _tool_result(path, "CCL001", "syntax error: the code is nested too deeply to parse", 1, 1, settings)
+    except Exception as exc:  # the parser itself failed: report, never crash the run
+        return _tool_result(path, "CCL009", f"internal error in the parser: {exc!r}", 1, 1, settings)
+    name = module_name if module_name is not None else module_name_for(path)
+    try:
+        return _run_rules(module, text, path, name, settings, tree)
+    except RecursionError:
+        return _tool_result(path, "CCL001", "the code is nested too deeply to analyse", 1, 1, settings)
 
 
 def _tool_result(path: str, code: str, message: str, line: int, column: int, settings: Settings) -> FileResult:
     return FileResult(path, (Diagnostic(path, max(line, 1), max(column, 1), code, message),))
 
 
-def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Settings) -> FileResult:
+def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Settings, tree: Optional[ast.AST] = None) -> FileResult:
     catalogue = _catalogue(settings.blocking)
     rule_classes = rules_for(settings.codes)
     errors: List[Diagnostic] = []
@@ -208,7 +232,7 @@ def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Se
             errors.append(_internal_error(path, f"{rule.code} ({rule.name})", exc))
             continue
         reports.extend(rule.reports)
-    diagnostics = _position(wrapper, facts, text, reports, path) if reports else []
+    diagnostics = _position(wrapper, facts, text, reports, path, tree) if reports else []
     diagnostics.extend(errors)
     try:
         summary = facts.summary()
@@ -249,18 +273,18 @@ def _internal_error(path: str, where: str, exc: BaseException) -> Diagnostic:
 
 
 def _position(
-    wrapper: MetadataWrapper, facts: ModuleFacts, text: str, reports: List[Report], path: str
+    wrapper: MetadataWrapper, facts: ModuleFacts, text: str, reports: List[Report], path: str, tree: Optional[ast.AST] = None
 ) -> List[Diagnostic]:
     """Diagnostics at 1-based positions. Calls are placed with ``ast`` (cheap); other nodes,
     or a module where the two parsers disagree, with LibCST's PositionProvider."""
     spans: Dict[int, Tuple[int, int, int, int]] = {}
     if any(isinstance(r.node, cst.Call) for r in reports):
-        located = call_spans(text, len(facts.calls))
+        located = call_spans(text, len(facts.calls), tree)
         if located is not None:
             spans = {id(site.node): span for site, span in zip(facts.calls, located)}
     others = {type(r.node).__name__ for r in reports if not isinstance(r.node, cst.Call)}
     if others and others <= set(CORRESPONDING):
-        spans.update(_spans_of_types(wrapper.module, text, others))
+        spans.update(_spans_of_types(wrapper.module, text, others, tree))
     positions = None
 
     def span_of(node: cst.CSTNode) -> Tuple[int, int, int, int]:
@@ -286,7 +310,9 @@ def _position(
     return diagnostics
 
 
-def _spans_of_types(module: cst.Module, text: str, names: Set[str]) -> Dict[int, Tuple[int, int, int, int]]:
+def _spans_of_types(
+    module: cst.Module, text: str, names: Set[str], tree: Optional[ast.AST] = None
+) -> Dict[int, Tuple[int, int, int, int]]:
     """Positions of every node of some types, by pairing them with ``ast`` nodes: one more
     walk over the tree, much cheaper than PositionProvider's code generation."""
     nodes: Dict[str, List[cst.CSTNode]] = {name: [] for name in names}
@@ -296,7 +322,7 @@ def _spans_of_types(module: cst.Module, text: str, names: Set[str]) -> Dict[int,
             return {f"visit_{name}": nodes[name].append for name in names}
 
     walk(module, [Collect()])
-    located = spans_by_type(text, {name: len(found) for name, found in nodes.items()})
+    located = spans_by_type(text, {name: len(found) for name, found in nodes.items()}, tree)
     if located is None:
         return {}
     return {id(node): span for name, found in nodes.items() for node, span in zip(found, located[name])}
@@ -331,6 +357,7 @@ def _offset_fix(fix: NodeFix, span_of, offsets: LineOffsets, text: str, facts: M
     return Fix(fix.description, tuple(sorted(edits, key=lambda e: (e.start, e.end))), fix.applicability)
 
 
+@lru_cache(maxsize=8)
 def import_insertion(text: str, module: str) -> Optional[Tuple[int, str]]:
     """Where and what to insert so that ``import module`` is at the top of the module:
     after the docstring, ``__future__`` imports and the top-level imports. ``()`` when
@@ -373,8 +400,16 @@ def _one_per_site(diagnostics: List[Diagnostic]) -> List[Diagnostic]:
 
 def analyze_file(path: str, settings: Settings) -> FileResult:
     try:
+        status = os.stat(path)
+        if not stat_module.S_ISREG(status.st_mode):
+            kind = "a folder" if stat_module.S_ISDIR(status.st_mode) else "not a regular file"
+            return _tool_result(path, "CCL002", f"cannot read file: {kind}", 1, 1, settings)
+        if status.st_size > MAX_BYTES:
+            return _tool_result(
+                path, "CCL002", f"skipped: {status.st_size / 2**20:.0f} MB is over the {MAX_BYTES // 2**20} MB that conclint analyses", 1, 1, settings
+            )
         with open(path, "rb") as handle:
-            source = handle.read()
+            source = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return _tool_result(path, "CCL002", f"cannot read file: {reason}", 1, 1, settings)
@@ -406,14 +441,20 @@ def _analyze_chunk(paths: Sequence[str], settings: Settings) -> List[FileResult]
 
 
 # -- discovery --------------------------------------------------------------------------------
-def discover(paths: Sequence[str], config: Config) -> Iterator[str]:
-    """Python files under ``paths``, minus built-in and configured excludes, each once."""
+def discover(paths: Sequence[str], config: Config, errors: Optional[List[str]] = None) -> Iterator[str]:
+    """Python files under ``paths``, minus built-in and configured excludes, each once.
+    Folders that cannot be listed are added to ``errors``."""
+
+    def unlistable(exc: OSError) -> None:
+        if errors is not None and exc.filename:
+            errors.append(_display(str(exc.filename)))
+
     seen = set()
     excluding = bool(config.exclude or config.extend_exclude)
     for given in paths:
         if os.path.isdir(given):
             # Folder symlinks are not followed (no loops); a file symlink is checked once.
-            for root, dirs, files in os.walk(given, followlinks=False):
+            for root, dirs, files in os.walk(given, onerror=unlistable, followlinks=False):
                 dirs[:] = sorted(
                     d
                     for d in dirs
@@ -461,9 +502,12 @@ def check_paths(
     With ``cache_dir``, unchanged files (and an unchanged project) are not analysed again."""
     config = config or Config()
     settings = Settings.from_config(config)
-    files = list(discover(paths or ["."], config))
+    unlistable: List[str] = []
+    files = list(discover(paths or ["."], config, unlistable))
     cache = Cache(cache_dir, settings_key(settings, config.root)) if cache_dir else None
     results = _run_per_file(files, settings, jobs, cache, progress)
+    for folder in unlistable:
+        results.append(FileResult(folder, (Diagnostic(folder, 1, 1, "CCL002", "cannot list folder: permission denied or gone"),)))
     extra = project_pass(results, settings, config.root, cache=cache)
     if cache is not None:
         cache.prune(os.path.abspath(f) for f in files)
@@ -562,12 +606,29 @@ def _analyze_many(
     # both busy when file sizes are uneven.
     size = max(1, min(64, len(files) // (jobs * 8)))
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for chunk_results in pool.map(_analyze_chunk, chunks, [settings] * len(chunks)):
-            results.extend(chunk_results)
-            if progress is not None:
-                progress(done + len(results), total)
+    finished = 0
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for chunk_results in pool.map(_analyze_chunk, chunks, [settings] * len(chunks)):
+                results.extend(chunk_results)
+                finished += 1
+                if progress is not None:
+                    progress(done + len(results), total)
+    except BrokenProcessPool:
+        # A worker died (a native crash in the parser): finish the rest one file per
+        # process, so that only the file that kills its process is lost, and reported.
+        for chunk in chunks[finished:]:
+            for path in chunk:
+                results.append(_analyze_isolated(path, settings))
     return results
+
+
+def _analyze_isolated(path: str, settings: Settings) -> FileResult:
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(analyze_file, path, settings).result()
+    except BrokenProcessPool:
+        return FileResult(path, (Diagnostic(path, 1, 1, "CCL009", "internal error: the parser crashed on this file (its process died)"),))
 
 
 # -- the project pass ------------------------------------------------------------------------------
@@ -668,7 +729,7 @@ def _project_inputs(results: Sequence[FileResult], cache: Cache) -> str:
     for result in results:
         entry = cache.results.get(os.path.abspath(result.path))
         parts.append(f"{result.path}\0{entry[3] if entry else '?'}\0{entry[2] if entry else '?'}")
-    return digest("\n".join(parts).encode())
+    return digest("\n".join(parts).encode("utf-8", "surrogateescape"))
 
 
 def _dependencies_unchanged(dependencies, cache: Cache) -> bool:

@@ -100,7 +100,9 @@ class WriteError(Exception):
 
 def write_atomically(path: str, original: bytes, data: bytes) -> None:
     """Replace ``path`` with ``data`` if it still holds ``original``: temp file + rename in
-    the same folder, permissions kept. Read-only files are left alone."""
+    the same folder, permissions kept. Read-only files are left alone; a symlink is
+    followed, so the link stays a link."""
+    path = os.path.realpath(path)
     try:
         status = os.stat(path)
         with open(path, "rb") as handle:

@@ -20,13 +20,21 @@ Span = Tuple[int, int, int, int]  # line, column (1-based, characters), end line
 _LINES = re.compile(r"\r\n|\r|\n")
 
 
-def call_spans(text: str, expected: int) -> Optional[List[Span]]:
-    """Spans of every call in ``text`` in source pre-order, or ``None`` if unsure."""
+def _parse(text: str, tree: Optional[ast.AST]) -> Optional[ast.AST]:
+    if tree is not None:
+        return tree
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+            return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def call_spans(text: str, expected: int, tree: Optional[ast.AST] = None) -> Optional[List[Span]]:
+    """Spans of every call in ``text`` in source pre-order, or ``None`` if unsure."""
+    tree = _parse(text, tree)
+    if tree is None:
         return None
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     if len(calls) != expected:
@@ -74,14 +82,11 @@ CORRESPONDING = {
 }
 
 
-def spans_by_type(text: str, counts: dict) -> Optional[dict]:
+def spans_by_type(text: str, counts: dict, tree: Optional[ast.AST] = None) -> Optional[dict]:
     """For each LibCST type name in ``counts`` (its number of nodes in the module), the
     spans of the corresponding ``ast`` nodes in source pre-order; ``None`` if unsure."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _parse(text, tree)
+    if tree is None:
         return None
     wanted = {name: CORRESPONDING[name] for name in counts}
     found: dict = {name: [] for name in counts}
