@@ -22,11 +22,11 @@ import dataclasses
 import sys
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from conclint.analysis.scopes import ANNOTATED, ASSIGN, PARAM, WITH, Scope, Value
+from conclint.analysis.scopes import ASSIGN, PARAM, WITH, Scope, Value
 from conclint.analysis.traversal import walk
 from conclint.knowledge import cpu as K
 from conclint.knowledge.threads import THREAD_LOCK_TYPES
@@ -48,6 +48,8 @@ UNKNOWN = "unknown"
 _LOOPS = (cst.For, cst.While)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_COMPREHENSION_TYPES = frozenset(_COMPREHENSIONS)
+_SUITES = frozenset({cst.IndentedBlock, cst.SimpleStatementSuite})
 
 _ARITHMETIC = (
     cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power,
@@ -203,10 +205,10 @@ def thread_facts(facts: "ModuleFacts") -> "ThreadFacts":
 
 class ThreadFacts:
     def __init__(self, facts: "ModuleFacts") -> None:
-        self.facts = facts
+        # A proxy: the cache entry must not keep the module (and its tree) alive.
+        self.facts: "ModuleFacts" = weakref.proxy(facts)
         self._handoffs: Optional[List[Handoff]] = None
         self._functions: Optional[Dict[str, List[Scope]]] = None
-        self._by_node: Optional[Dict[int, Scope]] = None
         self._sites: Optional[Dict[int, Tuple[int, "CallSite"]]] = None
         self._parents: Dict[int, Dict[int, cst.CSTNode]] = {}
         self._shared: Optional[List[SharedFinding]] = None
@@ -221,11 +223,6 @@ class ThreadFacts:
                 table.setdefault(scope.qualname, []).append(scope)
             self._functions = table
         return self._functions
-
-    def function_scope_of(self, node: cst.CSTNode) -> Optional[Scope]:
-        if self._by_node is None:
-            self._by_node = {id(scope.node): scope for scope in self.facts.functions}
-        return self._by_node.get(id(node))
 
     def function(self, qualname: str) -> Optional[Scope]:
         found = self.functions.get(qualname)
@@ -681,6 +678,39 @@ class ThreadFacts:
             child, parent = parent, parents.get(id(parent))
         return None
 
+    _WAITS = frozenset({"join", "result", "wait", "get"})
+
+    def waited_in_loop(self, handoff: Handoff, loop: Optional[cst.CSTNode]) -> bool:
+        """Whether each hand-off of a loop is waited for before the next one starts:
+        ``await asyncio.to_thread(...)``, ``pool.submit(...).result()``, or
+        ``t = Thread(...)`` ... ``t.join()`` in the same loop body. Outside a loop
+        (``loop`` is ``None``) only the first two count."""
+        if handoff.site.awaited:
+            return True
+        node = handoff.site.node
+        parents = self.parents(self.container_node(handoff.scope))
+        parent = parents.get(id(node))
+        if isinstance(parent, cst.Attribute) and parent.attr.value in self._WAITS:
+            return isinstance(parents.get(id(parent)), cst.Call)
+        if loop is None:
+            return False
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        name = parent.targets[0].target.value
+        stack: List[cst.CSTNode] = [loop]
+        while stack:
+            current = stack.pop()
+            if (
+                isinstance(current, cst.Call)
+                and isinstance(current.func, cst.Attribute)
+                and current.func.attr.value in self._WAITS
+                and isinstance(current.func.value, cst.Name)
+                and current.func.value.value == name
+            ):
+                return True
+            stack.extend(c for c in child_nodes(current) if not isinstance(c, _SCOPE_NODES))
+        return False
+
     def names_bound_in(self, node: cst.CSTNode) -> Set[str]:
         names: Set[str] = set()
 
@@ -709,6 +739,18 @@ class ThreadFacts:
             stack.extend(child_nodes(current))
         return names
 
+    def site_concurrency(self, handoff: Handoff, same_function: Sequence[Handoff]) -> str:
+        """Why the threads this one hand-off starts run several at once (``""``: nothing
+        says so); ``same_function``: the hand-offs of the same callable in its function."""
+        if handoff.per_item:
+            return f"{handoff.via} calls it once per item"
+        loop = self.enclosing_loop(handoff.site.node, handoff.scope)
+        if self.waited_in_loop(handoff, loop):
+            return ""
+        if loop is not None:
+            return f"it is handed to {handoff.via} in a loop"
+        return self.concurrency(same_function) if len(same_function) > 1 else ""
+
     def concurrency(self, handoffs: Sequence[Handoff]) -> str:
         """Why the callable of these hand-offs (all of one target) runs on several threads
         or processes at once; ``""`` when nothing says so. The first hand-off's own reason
@@ -716,10 +758,14 @@ class ThreadFacts:
         for handoff in handoffs:
             if handoff.per_item:
                 return f"{handoff.via} calls it once per item"
-            if self.enclosing_loop(handoff.site.node, handoff.scope) is not None:
+            loop = self.enclosing_loop(handoff.site.node, handoff.scope)
+            if loop is not None and not self.waited_in_loop(handoff, loop):
                 return f"it is handed to {handoff.via} in a loop"
         by_function: Dict[int, int] = {}
         for handoff in handoffs:
+            loop = self.enclosing_loop(handoff.site.node, handoff.scope)
+            if self.waited_in_loop(handoff, loop if loop is not None else None):
+                continue  # waited for before the code goes on
             key = id(handoff.scope.function_scope)
             by_function[key] = by_function.get(key, 0) + 1
             if by_function[key] > 1:
@@ -750,58 +796,58 @@ class ThreadFacts:
     def _scan_block(self, statements: Sequence[cst.CSTNode], found: List[cst.CSTNode], generator: List[bool]) -> None:
         """Loops and comprehensions of a function, found from its statements without a full
         walk: loop statements, and comprehensions near the top of each statement's
-        expressions."""
+        expressions. (Exact ``type()`` tests: ``isinstance`` on LibCST's abstract classes
+        is several times slower, and this runs on every function.)"""
         for statement in statements:
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                continue
-            if isinstance(statement, _LOOPS):
-                found.append(statement)
-                continue
-            if isinstance(statement, cst.SimpleStatementLine):
+            kind = type(statement)
+            if kind is cst.SimpleStatementLine:
                 for small in statement.body:
                     value = getattr(small, "value", None)
-                    if isinstance(value, cst.BaseExpression):
+                    if value is not None:
                         self._scan_expression(value, found, generator, 0)
+            elif kind is cst.For or kind is cst.While:
+                found.append(statement)
+            elif kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
-            if isinstance(statement, cst.If):
+            elif kind is cst.If:
                 self._scan_expression(statement.test, found, generator, 0)
-                self._scan_block(block_statements(statement.body), found, generator)
-                orelse = statement.orelse
-                while orelse is not None:
-                    if isinstance(orelse, cst.If):
-                        self._scan_block(block_statements(orelse.body), found, generator)
-                        orelse = orelse.orelse
-                    else:
-                        self._scan_block(block_statements(orelse.body), found, generator)
-                        orelse = None
-                continue
-            for attr in ("body", "orelse", "finalbody"):
-                part = getattr(statement, attr, None)
-                if isinstance(part, cst.BaseSuite):
-                    self._scan_block(block_statements(part), found, generator)
-                elif isinstance(part, (cst.Else, cst.Finally)):
-                    self._scan_block(block_statements(part.body), found, generator)
-            for handler in getattr(statement, "handlers", ()) or ():
-                self._scan_block(block_statements(handler.body), found, generator)
-            for case in getattr(statement, "cases", ()) or ():
-                self._scan_block(block_statements(case.body), found, generator)
+                orelse: Optional[cst.CSTNode] = statement
+                while type(orelse) is cst.If:
+                    self._scan_block(block_statements(orelse.body), found, generator)
+                    orelse = orelse.orelse
+                if orelse is not None:
+                    self._scan_block(block_statements(orelse.body), found, generator)
+            else:
+                for attr in ("body", "orelse", "finalbody"):
+                    part = getattr(statement, attr, None)
+                    if part is None:
+                        continue
+                    if type(part) in _SUITES:
+                        self._scan_block(part.body, found, generator)
+                    elif type(part) is cst.Else or type(part) is cst.Finally:
+                        self._scan_block(block_statements(part.body), found, generator)
+                for handler in getattr(statement, "handlers", ()) or ():
+                    self._scan_block(block_statements(handler.body), found, generator)
+                for case in getattr(statement, "cases", ()) or ():
+                    self._scan_block(block_statements(case.body), found, generator)
 
     def _scan_expression(self, expr: cst.BaseExpression, found: List[cst.CSTNode], generator: List[bool], depth: int) -> None:
-        if depth > 5:
-            return
-        if isinstance(expr, _COMPREHENSIONS):
+        kind = type(expr)
+        if kind in _COMPREHENSION_TYPES:
             found.append(expr)
-        elif isinstance(expr, cst.Yield):
-            generator[0] = True
-        elif isinstance(expr, cst.Call):
+        elif depth > 4:
+            return
+        elif kind is cst.Call:
             for arg in expr.args:
                 self._scan_expression(arg.value, found, generator, depth + 1)
-        elif isinstance(expr, cst.BinaryOperation):
+        elif kind is cst.Yield:
+            generator[0] = True
+        elif kind is cst.BinaryOperation:
             self._scan_expression(expr.left, found, generator, depth + 1)
             self._scan_expression(expr.right, found, generator, depth + 1)
-        elif isinstance(expr, (cst.UnaryOperation, cst.Await)):
+        elif kind is cst.UnaryOperation or kind is cst.Await:
             self._scan_expression(expr.expression, found, generator, depth + 1)
-        elif isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        elif kind is cst.Tuple or kind is cst.List or kind is cst.Set:
             for element in expr.elements:
                 self._scan_expression(element.value, found, generator, depth + 1)
 
@@ -905,7 +951,7 @@ class ThreadFacts:
                     h for h in groups[(handoff.kind,) + entry[2:4]]
                     if h.scope.function_scope is handoff.scope.function_scope
                 ]
-                entry = entry + (self.concurrency([handoff] + [h for h in same_function if h is not handoff]),)
+                entry = entry + (self.site_concurrency(handoff, same_function),)
             else:
                 entry = entry + ("",)
             function = handoff.scope.function_scope
@@ -949,14 +995,14 @@ def _loop_header(loop: cst.CSTNode) -> str:
     return code_of(loop, 50)
 
 
-def _int_value(expr: cst.BaseExpression) -> Optional[int]:
+def _int_value(expr: cst.BaseExpression, depth: int = 0) -> Optional[int]:
     if isinstance(expr, cst.Integer):
         try:
             return int(expr.value.replace("_", ""), 0)
         except ValueError:
             return None
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Power, cst.Multiply)):
-        left, right = _int_value(expr.left), _int_value(expr.right)
+    if depth < 8 and isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Power, cst.Multiply)):
+        left, right = _int_value(expr.left, depth + 1), _int_value(expr.right, depth + 1)
         if left is not None and right is not None and abs(right) < 64:
             return left**right if isinstance(expr.operator, cst.Power) else left * right
     return None
@@ -1326,7 +1372,7 @@ class _SharedState:
                     continue
                 is_partial = index < len(fixed)
                 repeated = loop is not None and base.value not in fresh
-                if is_partial or repeated or handoff.per_item and is_partial:
+                if is_partial or repeated:
                     shared[param.name.value] = (kind, code_of(value))
                 else:
                     key = (id(handoff.scope), code_of(value, 200))
@@ -1538,10 +1584,12 @@ class _SharedState:
         for target in targets:
             if isinstance(target, cst.Subscript):
                 subject = self.subject(root, target.value, scope, self_name, depth)
-                if subject is not None and subject.type in K.MUTATING_METHODS and "__setitem__" not in K.THREAD_SAFE_METHODS.get(subject.type, ()):
+                if subject is not None and subject.type in K.MUTATING_METHODS:
                     if self._reads_target(value, target):
                         self._record(root, node, subject, "update", code_of(node, 40))
-                    else:
+                    elif subject.type not in K.SLOT_SEQUENCES:
+                        # Storing into a slot of a list changes no structure: threads that
+                        # each fill their own slot are a correct, common pattern.
                         self._record(root, node, subject, "mutate", f"{code_of(target, 40)} = ...")
                 continue
             found = self._update_subject(root, target, scope, self_name, depth)
@@ -1571,13 +1619,17 @@ class _SharedState:
                     self._record(root, node, subject, "mutate", f"del {code_of(target, 40)}")
 
     # -- check-then-act ----------------------------------------------------------------------------------
-    def _checked(self, root, test: cst.BaseExpression, scope, self_name, depth) -> List[Tuple[Subject, str]]:
+    def _checked(self, root, test: cst.BaseExpression, scope, self_name, depth, nesting: int = 0) -> List[Tuple[Subject, str]]:
         """Shared subjects an ``if`` test checks: (subject, "key" | "none" | "empty")."""
         found: List[Tuple[Subject, str]] = []
+        if nesting > 16:
+            return found
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            return self._checked(root, test.expression, scope, self_name, depth)
+            return self._checked(root, test.expression, scope, self_name, depth, nesting + 1)
         if isinstance(test, cst.BooleanOperation):
-            return self._checked(root, test.left, scope, self_name, depth) + self._checked(root, test.right, scope, self_name, depth)
+            return self._checked(root, test.left, scope, self_name, depth, nesting + 1) + self._checked(
+                root, test.right, scope, self_name, depth, nesting + 1
+            )
         if isinstance(test, cst.Comparison):
             for comparison in test.comparisons:
                 operator = comparison.operator
@@ -1775,6 +1827,9 @@ def _name_uses(node: cst.FunctionDef) -> Dict[str, List[Tuple[cst.Name, bool]]]:
         if isinstance(current, cst.Name):
             uses.setdefault(current.value, []).append((current, nested))
         inner = nested or isinstance(current, _SCOPE_NODES)
+        if isinstance(current, (cst.Attribute, cst.Arg)):
+            stack.append((current.value, inner))  # not ``x.lock`` or ``f(lock=...)``'s name
+            continue
         for child in child_nodes(current):
             stack.append((child, inner))
     return uses

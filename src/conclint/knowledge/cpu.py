@@ -169,6 +169,11 @@ MUTATING_METHODS: Dict[str, FrozenSet[str]] = {
     ),
 }
 
+#: Sequences whose item stores (``results[i] = value``) change no structure: threads that
+#: each fill their own slot of a list made beforehand need no lock, so CCL301/CCL302 leave
+#: such stores alone (a read-modify-write of an item is still CCL303).
+SLOT_SEQUENCES: FrozenSet[str] = frozenset({"builtins.list", "builtins.bytearray"})
+
 #: Containers whose values are numbers (``counts[k] += 1`` is arithmetic on them).
 NUMERIC_CONTAINERS: FrozenSet[str] = frozenset({"collections.Counter"})
 

@@ -123,27 +123,27 @@ class MissingMainGuard(Rule):
             return
         by_index = {h.index: h for h in tf.handoffs()}
         direct: Dict[int, str] = {}  # function scope id -> what it starts first
-        callees: Dict[int, List[Scope]] = {}
-        import_time: List[Tuple[int, object, Optional[str]]] = []
+        import_time: List[Tuple[object, Optional[str]]] = []
         for index, site in enumerate(self.facts.calls):
             started = self._starts(tf, index, site, by_index)
             function = site.scope.function_scope
             if function is None:
-                import_time.append((index, site, started))
-            elif function.kind == "function":
-                if started and id(function) not in direct:
-                    direct[id(function)] = started
-                callee = self._local_function(tf, site)
-                if callee is not None:
-                    callees.setdefault(id(function), []).append(callee)
+                import_time.append((site, started))
+            elif started and function.kind == "function" and id(function) not in direct:
+                direct[id(function)] = started
         findings = []
-        for index, site, started in import_time:
+        callees: Optional[Dict[int, List[Scope]]] = None
+        for site, started in import_time:
             if started:
                 findings.append((site, f"{started} starts child processes at import time"))
+                continue
+            if not direct:
                 continue
             callee = self._local_function(tf, site)
             if callee is None:
                 continue
+            if callees is None:
+                callees = self._callees(tf)
             reached = self._reaches(callee, direct, callees, set(), 0)
             if reached:
                 findings.append((site, f"{callee.name}() starts child processes ({reached}) and is called at import time"))
@@ -158,6 +158,17 @@ class MissingMainGuard(Rule):
                 f"{text}, outside `if __name__ == \"__main__\":`; under the spawn and forkserver start methods "
                 "every child re-imports this module and starts processes again: move it under the guard",
             )
+
+    def _callees(self, tf: ThreadFacts) -> Dict[int, List[Scope]]:
+        """Function scope id -> the functions of this module it calls."""
+        callees: Dict[int, List[Scope]] = {}
+        for site in self.facts.calls:
+            function = site.scope.function_scope
+            if function is not None and function.kind == "function":
+                callee = self._local_function(tf, site)
+                if callee is not None:
+                    callees.setdefault(id(function), []).append(callee)
+        return callees
 
     @staticmethod
     def _local_function(tf: ThreadFacts, site) -> Optional[Scope]:
@@ -457,7 +468,6 @@ class LostUpdateInChild(Rule):
                 if expr.value in params and len(home.bindings[expr.value]) == 1:
                     return params[expr.value]
                 return None
-            owner = bindings[0].scope
             if all(b.kind == ASSIGN and b.scope is not None and b.scope.function_scope is None for b in bindings):
                 kind = tf.container_type(expr, call_scope)
                 return (expr.value, kind) if kind else None
@@ -523,6 +533,16 @@ def _local_instance(tf: ThreadFacts, expr: cst.Name, scope: Scope) -> str:
     return ""
 
 
+def _value_children(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """Children that can hold a use of a variable: not attribute names (``x.results``),
+    keyword names (``f(results=...)``) or nested scopes."""
+    if isinstance(node, cst.Attribute):
+        return [node.value]
+    if isinstance(node, cst.Arg):
+        return [node.value]
+    return [c for c in child_nodes(node) if not isinstance(c, _SCOPE_NODES)]
+
+
 class _ReadsAfter:
     """Loads of a name in the parent (the function, or import-time code, that made the
     hand-off) after the hand-off, in source order; nested functions are not the parent."""
@@ -551,6 +571,5 @@ class _ReadsAfter:
                 continue  # the hand-off's own arguments are not a read afterwards
             if after and isinstance(node, cst.Name):
                 names.add(node.value)
-            children = [c for c in child_nodes(node) if not isinstance(c, _SCOPE_NODES)]
-            stack.extend(reversed(children))
+            stack.extend(reversed(_value_children(node)))
         return names

@@ -257,7 +257,9 @@ class UnsynchronizedGlobalMutation(_SharedStateRule):
     what = f"""Finds, in code that runs on several threads at once, a change to a module-level
     `list`, `dict`, `set`, `bytearray`, `deque`, `defaultdict`, `OrderedDict` or `Counter`
     (known from its literal or constructor): a mutating method (`append`, `update`,
-    `pop`, ...), `x[k] = v` or `del x[k]`, outside any lock. A read-modify-write
+    `pop`, ...), `d[k] = v` or `del x[k]`, outside any lock. Storing into a slot of a list
+    (`results[i] = value`) changes no structure and is not reported: threads that each fill
+    their own slot of a list made beforehand are a correct pattern. A read-modify-write
     (`counts[k] += 1`) is CCL303 and a check-then-act is CCL304 instead. {_REGION_NOTE}"""
     why = """Every thread sees the same module-level object. Without a lock, what a thread
     reads may be half of another thread's change, a sequence of changes can interleave with
@@ -309,8 +311,9 @@ class SharedArgumentMutation(_SharedStateRule):
     name = "shared-argument-mutation"
     summary = "Code running on several threads at once changes an object they all share, without a lock."
     what = f"""Finds, in code that runs on several threads at once, a change (a mutating
-    method, `x[k] = v`, `del x[k]`) outside any lock to a `list`, `dict`, `set` or other
-    known container that every one of those threads shares: an argument that receives the
+    method, `d[k] = v`, `del x[k]`) outside any lock to a `list`, `dict`, `set` or other
+    known container (list item stores excepted, as in CCL301) that every one of those
+    threads shares: an argument that receives the
     same object on every call (passed in `args=` of threads started in a loop, bound with
     `functools.partial`, passed to `submit` in a loop), a variable of the enclosing function
     that a nested thread function captures, or an attribute of `self` when a bound method
