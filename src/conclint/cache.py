@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from conclint import __version__
 
-FORMAT = 1
+FORMAT = 2
 KEEP_VARIANTS = 4
 _MAGIC = "conclint-cache"
 

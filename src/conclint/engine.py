@@ -165,11 +165,19 @@ def analyze_source(
             text = text[1:]
     else:
         text = source
-    longest = max((len(line) for line in text.splitlines()), default=0) if len(text) > MAX_LINE else 0
-    if longest > MAX_LINE:
-        return _tool_result(
-            path, "CCL002", f"skipped: a line of {longest:,} characters is over the {MAX_LINE:,} that conclint analyses", 1, 1, settings
-        )
+    if len(text) > MAX_LINE:
+        for number, line in enumerate(text.splitlines(), start=1):
+            # A long string literal is harmless; a long chain of code is what LibCST
+            # parses in quadratic time.
+            if len(line) > MAX_LINE and line.count(".") + line.count("(") + line.count("[") > MAX_LINE // 10:
+                return _tool_result(
+                    path,
+                    "CCL002",
+                    f"skipped: line {number} is {len(line):,} characters of code, over the {MAX_LINE:,} that conclint analyses",
+                    number,
+                    1,
+                    settings,
+                )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -424,11 +432,13 @@ def _light_check(source: bytes, path: str, settings: Settings) -> FileResult:
     cannot hold a finding of its own: it is only checked for syntax with ``ast``, about
     eight times cheaper than LibCST. Its summary is made later if the project pass needs
     it (a checked file imports it)."""
-    text = _decode(source)
-    if text is None:
-        return _tool_result(path, "CCL002", "cannot decode file", 1, 1, settings)
     try:
-        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text = source.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        return _tool_result(path, "CCL002", f"cannot decode file: {exc}", 1, 1, settings)
+    try:
+        compile(text.lstrip("\ufeff"), path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         return _tool_result(path, "CCL001", f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1, settings)
     except (ValueError, RecursionError, MemoryError):
@@ -700,7 +710,7 @@ def project_pass(
             for path, call, text in finding.trace:
                 step = locator.span(path, call)
                 if step is not None:
-                    trace.append(TraceStep(path, step[0], step[1], text))
+                    trace.append(TraceStep(_shown(path), step[0], step[1], text))
             line, column, end_line, end_column = span
             fix = None
             if finding.fix is not None:
@@ -721,6 +731,16 @@ def project_pass(
                 dependencies[path] = None
         cache.set_project(inputs, diagnostics, (dependencies, sorted(project.absent)))
     return diagnostics
+
+
+def _shown(path: str) -> str:
+    """Modules read from disk for the project pass have absolute paths; show them as the
+    checked files are shown, relative to the working folder, when they are below it."""
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        if not relative.startswith(".."):
+            return relative
+    return path
 
 
 def _project_inputs(results: Sequence[FileResult], cache: Cache) -> str:

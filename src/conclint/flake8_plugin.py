@@ -8,6 +8,7 @@ settings that change analysis (``blocking``) are read from the nearest pyproject
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Generator, List, Tuple
 
@@ -24,7 +25,11 @@ def _settings_for(directory: str) -> Tuple[Settings, str]:
     except ConfigError:
         # flake8 has no channel for configuration errors; `conclint check` reports them.
         config = Config()
-    return Settings(frozenset(ALL_RULES), config.blocking, config.executor_wrappers), config.root
+    # flake8 selects; conclint computes every rule except those the configuration turns
+    # off (CCL201 under free-threaded = true).
+    settings = Settings.from_config(config)
+    codes = frozenset(ALL_RULES) - ({"CCL201"} if config.free_threaded else set())
+    return replace(settings, codes=codes), config.root
 
 
 class ConclintChecker:

@@ -227,3 +227,11 @@ PROCESS_SHARED_TYPES: FrozenSet[str] = frozenset(
         "multiprocessing.shared_memory.ShareableList",
     }
 )
+
+
+#: Words one of which a file must contain to hand work to a thread or a process, or to
+#: create a lock (the trigger words of the CCL2xx-CCL4xx rules; see Rule.triggers).
+HANDOFF_WORDS = (
+    b"Thread", b"Timer", b"start_new", b"Process", b"to_thread", b"run_sync", b"run_in_executor",
+    b"Executor", b"Pool", b"multiprocessing", b"concurrent", b"Lock", b"Semaphore", b"Condition",
+)

@@ -25,6 +25,7 @@ from conclint.analysis.threads import (
     thread_facts,
 )
 from conclint.knowledge import cpu as K
+from conclint.knowledge.cpu import HANDOFF_WORDS
 from conclint.rules.base import Rule
 
 PROCESS_ADVICE = """Processes are for CPU-bound work, and each has its own memory: nothing is
@@ -66,6 +67,7 @@ def _is_main_test(test: cst.BaseExpression, operator_type) -> bool:
 
 class MissingMainGuard(Rule):
     code = "CCL401"
+    triggers = HANDOFF_WORDS
     name = "missing-main-guard"
     summary = "Child processes are started at import time, outside `if __name__ == \"__main__\":`."
     advice = PROCESS_ADVICE
@@ -240,6 +242,7 @@ class MissingMainGuard(Rule):
 
 class UnpicklableTask(Rule):
     code = "CCL402"
+    triggers = HANDOFF_WORDS
     name = "unpicklable-task"
     summary = "A lambda, nested function or local class is sent to another process, which must pickle it."
     advice = PROCESS_ADVICE
@@ -332,6 +335,7 @@ class UnpicklableTask(Rule):
 
 class LostUpdateInChild(Rule):
     code = "CCL403"
+    triggers = HANDOFF_WORDS
     name = "lost-update-in-child"
     summary = "A function run in a child process changes a global or an argument the parent then reads."
     advice = PROCESS_ADVICE

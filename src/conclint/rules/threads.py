@@ -14,6 +14,7 @@ from conclint.analysis.project import Project
 from conclint.analysis.summary import ModuleSummary
 from conclint.analysis.threads import PROCESS_POOL, THREAD, ProjectWork, per_call_locks, thread_facts
 from conclint.knowledge.catalogue import default_catalogue
+from conclint.knowledge.cpu import HANDOFF_WORDS
 from conclint.rules.base import Rule
 from conclint.rules.blocking import display_name
 from conclint.rules.interprocedural import ProjectFinding, short_name
@@ -63,6 +64,7 @@ class _ProjectRule(Rule):
 
 class CpuBoundInThread(_ProjectRule):
     code = "CCL201"
+    triggers = HANDOFF_WORDS
     name = "cpu-bound-in-thread"
     summary = "A CPU-bound function runs on several threads at once: the GIL lets one compute at a time."
     advice = THREAD_ADVICE
@@ -175,6 +177,7 @@ class CpuBoundInThread(_ProjectRule):
 
 class IoBoundInProcessPool(_ProjectRule):
     code = "CCL202"
+    triggers = HANDOFF_WORDS
     name = "io-bound-in-process-pool"
     kind = PROCESS_POOL
     summary = "A function that only waits on I/O is handed to a process pool: a thread would do."
@@ -228,6 +231,9 @@ class IoBoundInProcessPool(_ProjectRule):
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
         work = ProjectWork(project, default_catalogue())
         for module, entry, target in cls._entries(project, checked, work):
+            owner = target.function.qualname.rsplit(".", 1)[0]
+            if owner in project.functions(target.module):
+                continue  # a nested function cannot be pickled at all: CCL402 says so
             io = work.io_only(target)
             if not io:
                 continue
@@ -252,6 +258,7 @@ class _SharedStateRule(Rule):
 
 class UnsynchronizedGlobalMutation(_SharedStateRule):
     code = "CCL301"
+    triggers = HANDOFF_WORDS
     name = "unsynchronized-global-mutation"
     summary = "Code running on several threads at once changes a module-level container without a lock."
     what = f"""Finds, in code that runs on several threads at once, a change to a module-level
@@ -308,6 +315,7 @@ class UnsynchronizedGlobalMutation(_SharedStateRule):
 
 class SharedArgumentMutation(_SharedStateRule):
     code = "CCL302"
+    triggers = HANDOFF_WORDS
     name = "shared-argument-mutation"
     summary = "Code running on several threads at once changes an object they all share, without a lock."
     what = f"""Finds, in code that runs on several threads at once, a change (a mutating
@@ -361,6 +369,7 @@ class SharedArgumentMutation(_SharedStateRule):
 
 class NonAtomicUpdate(_SharedStateRule):
     code = "CCL303"
+    triggers = HANDOFF_WORDS
     name = "non-atomic-update"
     summary = "A read-modify-write of shared state (`x += 1`) on several threads at once loses updates."
     what = f"""Finds, in code that runs on several threads at once, outside any lock, a
@@ -418,6 +427,7 @@ class NonAtomicUpdate(_SharedStateRule):
 
 class CheckThenAct(_SharedStateRule):
     code = "CCL304"
+    triggers = HANDOFF_WORDS
     name = "check-then-act"
     summary = "An `if` checks shared state and then changes it, on several threads at once, without a lock."
     what = f"""Finds, in code that runs on several threads at once and outside any lock, an
@@ -472,6 +482,7 @@ class CheckThenAct(_SharedStateRule):
 
 class LockPerCall(Rule):
     code = "CCL305"
+    triggers = HANDOFF_WORDS
     name = "lock-per-call"
     summary = "A lock created inside the function that uses it is new on every call and guards nothing."
     advice = SHARED_ADVICE
