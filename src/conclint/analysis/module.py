@@ -83,7 +83,14 @@ def _outside_project(qualname: str, module_name: str) -> bool:
 
 def _non_blocking_form(call: cst.Call, method: str) -> bool:
     """``q.get(block=False)``, ``q.get(False)``, ``lock.acquire(blocking=False)``: they
-    return at once instead of waiting."""
+    return at once instead of waiting; ``getaddrinfo(..., flags=AI_NUMERICHOST)`` only
+    parses a numeric address and never asks a resolver."""
+    if method == "getaddrinfo":
+        for index, arg in enumerate(call.args):
+            named = arg.keyword.value if arg.keyword is not None else None
+            if named == "flags" or (named is None and index == 5):
+                return "AI_NUMERICHOST" in cst.Module([]).code_for_node(arg.value)
+        return False
     keyword = _NON_BLOCKING_KEYWORDS.get(method)
     if keyword is None:
         return False
