@@ -1,0 +1,1 @@
+"""A small service whose coroutine reaches a file read through two sync helpers (CCL110)."""
