@@ -196,8 +196,10 @@ def analyze_source(
         return _tool_result(path, "CCL001", f"syntax error (LibCST): {message}", exc.raw_line, exc.raw_column + 1, settings)
     except RecursionError:
         return _tool_result(path, "CCL001", "syntax error: the code is nested too deeply to parse", 1, 1, settings)
-    except Exception as exc:  # the parser itself failed: report, never crash the run
-        return _tool_result(path, "CCL009", f"internal error in the parser: {exc!r}", 1, 1, settings)
+    except Exception as exc:
+        # CPython accepts the code but LibCST's parser fails on it (a LibCST limitation,
+        # e.g. CSTValidationError on unusual whitespace): the file cannot be checked.
+        return _tool_result(path, "CCL001", f"LibCST cannot parse this file: {exc}", 1, 1, settings)
     name = module_name if module_name is not None else module_name_for(path)
     try:
         return _run_rules(module, text, path, name, settings, tree)
@@ -562,6 +564,9 @@ def _run_per_file(
                 stat = os.stat(full)
             except OSError:
                 todo.append(path)
+                continue
+            if not stat_module.S_ISREG(stat.st_mode) or stat.st_size > MAX_BYTES:
+                todo.append(path)  # analyze_file reports it without reading it
                 continue
             module = module_name_for(full)
             entry = cache.lookup(full, stat, module)
