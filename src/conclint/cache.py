@@ -21,7 +21,7 @@ import pickle
 import tempfile
 import time
 from dataclasses import asdict
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional
 
 from conclint import __version__
 

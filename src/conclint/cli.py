@@ -8,22 +8,23 @@ from __future__ import annotations
 import argparse
 import codecs
 import difflib
+import io
 import os
 import sys
 import time
+import tokenize
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import libcst as cst
 
 from conclint import __version__
 from conclint.config import Config, ConfigError, check_code, find_config, load_config
 from conclint.diagnostic import Diagnostic
 from conclint.engine import RunResult, Settings, _finish, analyze_source, check_paths, check_source, project_pass
 from conclint.fix import WriteError, applicable, fix_text, write_atomically
-from conclint.output import FORMATTERS, SourceCache
+from conclint.output import FORMATTERS, SourceCache, source_text
 from conclint.rules import ALL_RULES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -220,8 +221,8 @@ class _FixOutcome:
 def _decode(data: bytes) -> Optional[Tuple[str, str, bool]]:
     """Text, encoding and whether there was a BOM, as the file will be written back."""
     try:
-        encoding = cst.parse_module(data).encoding
-    except Exception:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except (SyntaxError, LookupError):
         return None
     bom = data.startswith(codecs.BOM_UTF8)
     if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf8-sig"):
@@ -285,7 +286,7 @@ def _check_stdin(args: argparse.Namespace, config: Config, sources: SourceCache)
     result = analyze_source(source, name, settings)
     extra = project_pass([result], settings, config.root, {name: source})
     run = _finish([result], config, settings, extra)
-    sources.add(name, source.decode("utf-8", errors="replace"))
+    sources.add(name, source_text(source))
     if not (args.fix or args.diff):
         return _report(run, args, sources)
     decoded = _decode(source)

@@ -16,7 +16,6 @@ import stat as stat_module
 import sys
 import tokenize
 import warnings
-import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -138,6 +137,22 @@ def _package_of(directory: str) -> str:
 MAX_LINE = 50_000
 #: Files larger than this are skipped (CCL002) rather than read whole.
 MAX_BYTES = 20 * 1024 * 1024
+#: Expressions nested deeper than this (in ``ast`` nodes) are skipped (CCL002): CPython
+#: accepts long chains split over many short lines (``a\n.b\n.b...``), but LibCST's parse
+#: time grows faster than the square of their depth (3,000 links: about 3 s) and around
+#: 15,000 links it overflows its native stack and kills the process.
+MAX_DEPTH = 3_000
+
+
+def decode_source(data: bytes) -> str:
+    """The text of a Python file as the interpreter reads it: a coding cookie or BOM
+    decides the encoding (PEP 263), UTF-8 otherwise; a BOM is dropped.
+
+    Raises ``SyntaxError`` (a bad cookie), ``LookupError`` (an unknown codec) or
+    ``UnicodeDecodeError``."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def analyze_source(
@@ -157,12 +172,9 @@ def analyze_source(
         sys.setrecursionlimit(20_000)
     if isinstance(source, bytes):
         try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-            text = source.decode(encoding)
+            text = decode_source(source)
         except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
             return _tool_result(path, "CCL002", f"cannot decode file: {exc}", 1, 1, settings)
-        if text.startswith("\ufeff"):
-            text = text[1:]
     else:
         text = source
     if len(text) > MAX_LINE:
@@ -188,6 +200,16 @@ def analyze_source(
         return _tool_result(path, "CCL001", f"syntax error: {exc}", 1, 1, settings)
     except (RecursionError, MemoryError):
         return _tool_result(path, "CCL001", "syntax error: the code is nested too deeply to parse", 1, 1, settings)
+    deep = _too_deep(tree, MAX_DEPTH) if len(text) > MAX_DEPTH // 2 else None
+    if deep is not None:
+        return _tool_result(
+            path,
+            "CCL002",
+            f"skipped: the code at line {deep} is nested over {MAX_DEPTH:,} levels deep, more than conclint analyses",
+            deep,
+            1,
+            settings,
+        )
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -205,6 +227,36 @@ def analyze_source(
         return _run_rules(module, text, path, name, settings, tree)
     except RecursionError:
         return _tool_result(path, "CCL001", "the code is nested too deeply to analyse", 1, 1, settings)
+
+
+def _too_deep(tree: ast.AST, limit: int) -> Optional[int]:
+    """The line of a node nested more than ``limit`` levels deep, or None.
+
+    Cheap enough for every file: a node on one line spanning fewer than ``limit // 2``
+    bytes cannot hold ``limit`` levels (each level adds at least one character, and a
+    statement and its expression share a span), so only long or multi-line nodes are
+    entered."""
+    short = limit // 2
+    stack = [(tree, 0, 1)]
+    while stack:
+        node, depth, line = stack.pop()
+        if depth > limit:
+            return line
+        depth += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            children = value if isinstance(value, list) else (value,)
+            for child in children:
+                if not isinstance(child, ast.AST) or not child._fields:
+                    continue  # not a node, or a leaf such as ``Load`` or ``Add``
+                start = getattr(child, "lineno", None)
+                if start is not None:
+                    if child.end_lineno == start and child.end_col_offset - child.col_offset < short:
+                        continue
+                    stack.append((child, depth, start))
+                else:
+                    stack.append((child, depth, line))
+    return None
 
 
 def _tool_result(path: str, code: str, message: str, line: int, column: int, settings: Settings) -> FileResult:
@@ -367,6 +419,9 @@ def _offset_fix(fix: NodeFix, span_of, offsets: LineOffsets, text: str, facts: M
     return Fix(fix.description, tuple(sorted(edits, key=lambda e: (e.start, e.end))), fix.applicability)
 
 
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
 @lru_cache(maxsize=8)
 def import_insertion(text: str, module: str) -> Optional[Tuple[int, str]]:
     """Where and what to insert so that ``import module`` is at the top of the module:
@@ -388,7 +443,10 @@ def import_insertion(text: str, module: str) -> Optional[Tuple[int, str]]:
             after = statement.end_lineno or statement.lineno
         else:
             break
-    newline = "\r\n" if "\r\n" in text else "\n"
+    # The file's own line ending (the first one, as LibCST's ``default_newline``): an
+    # import in another style would mix line endings.
+    first = _NEWLINE.search(text)
+    newline = first.group() if first else "\n"
     offsets = LineOffsets(text)
     if after >= len(offsets.starts):
         # The last import is the last line, without a newline after it.

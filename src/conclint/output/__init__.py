@@ -79,6 +79,17 @@ FORMATTERS: Dict[str, Callable[[Sequence[Diagnostic], TextIO, "SourceCache"], No
 }
 
 
+def source_text(data: bytes) -> str:
+    """Source lines to show: decoded as the interpreter would (coding cookie, BOM), or as
+    UTF-8 with replacement characters when that fails."""
+    from conclint.engine import decode_source
+
+    try:
+        return decode_source(data)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return data.decode("utf-8", errors="replace")
+
+
 class SourceCache:
     """Reads source lines for the ``full`` format, once per file, only when needed."""
 
@@ -101,13 +112,13 @@ class SourceCache:
                 try:
                     with open(path, "rb") as handle:
                         raw = handle.read()
-                    text = raw.decode("utf-8", errors="replace")
                 except OSError:
-                    text = ""
+                    raw = b""
+                text = source_text(raw)
             lines = self._lines[path] = _LINES.split(text)
         if 1 <= number <= len(lines):
             return lines[number - 1]
         return None
 
 
-__all__ = ["FORMATTERS", "SourceCache", "__version__"]
+__all__ = ["FORMATTERS", "SourceCache", "__version__", "source_text"]

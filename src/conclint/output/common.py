@@ -68,4 +68,6 @@ def relative_uri(path: str, base: Optional[str] = None) -> str:
     text = posix_path(path)
     if PurePosixPath(text).is_absolute():
         return Path(path).resolve().as_uri()
-    return quote(text, safe="/-._~!$&'()*+,;=@")
+    # The file system's bytes, percent-encoded: a name that is not UTF-8 (held as
+    # surrogate escapes) still gets a URI that names exactly that file.
+    return quote(os.fsencode(text), safe="/-._~!$&'()*+,;=@")

@@ -31,8 +31,13 @@ class UnreadableFileRule(Rule):
     summary = "The file could not be read or decoded; conclint could not check it."
     advice = TOOL_ADVICE
     what = """Reports a file that could not be read (permissions, a file that vanished
-    during the run, a directory named like a module) or whose bytes are not valid in the
-    encoding it declares (UTF-8 by default, or a PEP 263 coding comment)."""
+    during the run, a directory or FIFO named like a module), whose bytes are not valid in
+    the encoding it declares (UTF-8 by default, or a PEP 263 coding comment), or that
+    conclint skips because checking it would take unbounded time or memory: a file over
+    20 MB, a line over 50,000 characters that is mostly code (generated chains such as
+    `a.b.b.b...`; long string literals are still checked), or an expression nested more
+    than 3,000 levels deep (LibCST's parse time grows faster than the square of the
+    depth, and deeper chains overflow its native stack). The message says which limit."""
     why = """conclint cannot check what it cannot read, and Python could not import it
     either."""
     example = """
