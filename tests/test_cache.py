@@ -3,6 +3,8 @@
 import json
 import os
 
+import pytest
+
 from test_cli import BAD, GOOD, write
 
 HELPER = "def load(p):\n    with open(p) as f:\n        return f.read()\n"
@@ -83,3 +85,66 @@ def test_unwritable_cache_folder_is_only_slower(conclint, tmp_path):
     result = conclint("check", "--cache-dir", "blocked", cwd=tmp_path)
     assert result.returncode == 1 and "CCL101" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# -- edits that leave the summaries equal: the project pass is reused, its findings moved -------------
+TRACED_HELPER = "import time\n\n\ndef wait(seconds):\n    time.sleep(seconds)\n"
+TRACED_CALLER = "from helper import wait\n\n\nasync def tick():\n    wait(1)\n    return 'tock'\n"
+
+
+def full(result):
+    """Everything a finding says (positions, trace, fix), in a stable order."""
+    return sorted(json.loads(result.stdout), key=lambda d: (d["path"], d["line"], d["column"], d["code"]))
+
+
+ASYNC_HELPER = TRACED_HELPER + "\n\nasync def other():\n    pass\n"
+
+#: name -> (helper module, file edited, the edit, whether the summaries file stays as it is)
+EDITS_KEEPING_SUMMARIES = {
+    "comment-above-the-caller": (TRACED_HELPER, "app.py", lambda text: "# moved down\n\n" + text, True),
+    "comment-above-the-helper": (ASYNC_HELPER, "helper.py", lambda text: "# moved down\n" + text, True),
+    # A module without ``async`` is only syntax-checked (demand-driven), so it is
+    # summarised again, as a module read from disk, when it changes.
+    "comment-above-a-sync-helper": (TRACED_HELPER, "helper.py", lambda text: "# moved down\n" + text, False),
+    "blank-lines-in-the-caller": (TRACED_HELPER, "app.py", lambda text: text.replace("    wait(1)", "\n\n    wait(1)"), True),
+    "changed-constant": (TRACED_HELPER, "app.py", lambda text: text.replace("'tock'", "'tick-tock'"), True),
+    "comment-at-the-end": (TRACED_HELPER, "app.py", lambda text: text + "# the end\n", True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS_KEEPING_SUMMARIES))
+def test_edit_keeping_summaries_places_findings_again(conclint, tmp_path, name):
+    helper, target, edit, kept = EDITS_KEEPING_SUMMARIES[name]
+    write(tmp_path, "helper.py", helper)
+    write(tmp_path, "app.py", TRACED_CALLER)
+    before = full(conclint("check", "--output-format", "json", cwd=tmp_path))
+    assert [(d["path"], d["line"], d["code"]) for d in before] == [("app.py", 5, "CCL110")]
+    summaries = [p for p in (tmp_path / ".conclint_cache").iterdir() if p.name.startswith("summaries-")]
+    written = [p.stat().st_mtime_ns for p in summaries]
+    write(tmp_path, target, edit((tmp_path / target).read_text()))
+    warm = full(conclint("check", "--output-format", "json", cwd=tmp_path))
+    assert warm == full(conclint("check", "--output-format", "json", "--no-cache", cwd=tmp_path))
+    if kept:
+        # Same summaries: the (large) summaries file is not written again.
+        assert [p.stat().st_mtime_ns for p in summaries] == written
+    assert full(conclint("check", "--output-format", "json", cwd=tmp_path)) == warm
+
+
+def test_edit_changing_a_summary_runs_the_project_pass_again(conclint, tmp_path):
+    write(tmp_path, "helper.py", TRACED_HELPER)
+    write(tmp_path, "app.py", TRACED_CALLER)
+    conclint("check", cwd=tmp_path)
+    write(tmp_path, "app.py", TRACED_CALLER.replace("    wait(1)\n", "    wait(1)\n    wait(2)\n"))
+    warm = full(conclint("check", "--output-format", "json", cwd=tmp_path))
+    assert [(d["path"], d["line"]) for d in warm] == [("app.py", 5), ("app.py", 6)]
+    assert warm == full(conclint("check", "--output-format", "json", "--no-cache", cwd=tmp_path))
+
+
+def test_lost_summaries_file_is_rebuilt(conclint, tmp_path):
+    write(tmp_path, "helper.py", TRACED_HELPER)
+    write(tmp_path, "app.py", TRACED_CALLER)
+    cold = full(conclint("check", "--output-format", "json", cwd=tmp_path))
+    for path in (tmp_path / ".conclint_cache").iterdir():
+        if path.name.startswith(("summaries-", "project-")):
+            path.unlink()
+    assert full(conclint("check", "--output-format", "json", cwd=tmp_path)) == cold

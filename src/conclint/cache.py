@@ -2,9 +2,16 @@
 
 Layout, in the cache folder (default ``.conclint_cache/`` at the project root)::
 
-    results-<key>.pickle     path -> (mtime_ns, size, module, digest, diagnostics, noqa)
+    results-<key>.pickle     path -> (mtime_ns, size, module, digest, diagnostics, noqa, summary digest)
     summaries-<key>.pickle   path -> (mtime_ns, size, digest, module summary)   [read only when needed]
-    project-<key>.pickle     (digest of every input, diagnostics of the project pass)
+    project-<key>.pickle     (digest of every summary, findings with their diagnostics,
+                              modules read from disk, content digest of every checked file)
+
+A checked file's summary is the one in ``summaries`` whose digest is the *summary digest*
+of its results entry: the content digest of the version that produced that summary. An
+edit that leaves the summary equal (a comment, a changed constant) keeps the old summary
+digest, so the summaries file is not rewritten and the project pass is reused; only the
+positions of its findings in the edited file are computed again.
 
 ``<key>`` digests the conclint version and every setting that changes what the per-file
 pass computes, so a different configuration gets its own files instead of wrong answers.
@@ -25,7 +32,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from conclint import __version__
 
-FORMAT = 2
+FORMAT = 3
 KEEP_VARIANTS = 4
 _MAGIC = "conclint-cache"
 
@@ -108,9 +115,28 @@ class Cache:
 
     # -- writing ----------------------------------------------------------------------
     def store(self, path: str, stat: os.stat_result, module: str, content_digest: str, result: Any) -> None:
-        self.results[path] = (stat.st_mtime_ns, stat.st_size, module, content_digest, result.diagnostics, result.noqa)
-        self.store_summary(path, stat, content_digest, result.summary)
+        summary_digest = None
+        if result.summary is not None:
+            summary_digest = content_digest
+            previous = self.summaries.get(path)
+            if previous is not None and previous[3] == result.summary:
+                summary_digest = previous[2]
+            else:
+                self.store_summary(path, stat, content_digest, result.summary)
+        elif path in self.summaries:
+            self.store_summary(path, stat, content_digest, None)
+        self.results[path] = (stat.st_mtime_ns, stat.st_size, module, content_digest, result.diagnostics, result.noqa, summary_digest)
         self._dirty.add("results")
+
+    def checked_summary(self, path: str) -> Any:
+        """The summary of a file whose results entry is current (see :meth:`lookup`)."""
+        entry = self.results.get(path)
+        if entry is None or entry[6] is None:
+            return None
+        stored = self.summaries.get(path)
+        if stored is not None and stored[2] == entry[6]:
+            return stored[3]
+        return None
 
     def store_summary(self, path: str, stat: os.stat_result, content_digest: str, summary: Any) -> None:
         if summary is not None:
@@ -134,8 +160,8 @@ class Cache:
             self._summaries[path] = (stat.st_mtime_ns, stat.st_size, *self._summaries[path][2:])
             self._dirty.add("summaries")
 
-    def set_project(self, inputs: str, diagnostics: List[Any], dependencies: Any) -> None:
-        self.project = (inputs, diagnostics, dependencies)
+    def set_project(self, inputs: str, findings: List[Any], dependencies: Any, contents: Dict[str, Optional[str]]) -> None:
+        self.project = (inputs, findings, dependencies, contents)
         self._dirty.add("project")
 
     def prune(self, seen: Iterable[str]) -> None:

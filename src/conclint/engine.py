@@ -37,6 +37,7 @@ from conclint.diagnostic import Diagnostic, Edit, Fix, TraceStep
 from conclint.knowledge.catalogue import Catalogue
 from conclint.rules import ALL_RULES, Report, Rule, project_rules_for, rules_for
 from conclint.rules.base import NodeFix
+from conclint.rules.interprocedural import ProjectFinding
 from conclint.suppress import NoqaMap, is_suppressed, matches_any, noqa_map
 
 
@@ -716,27 +717,29 @@ def project_pass(
     """Join the module summaries and run the interprocedural rules (CCL110, CCL501).
 
     With a ``cache``, summaries of unchanged modules come from it; with ``reuse`` too, so
-    does the whole result when no input changed (not for an editor's unsaved buffer)."""
+    does the whole result when no summary and no module read from disk changed (not for
+    an editor's unsaved buffer). Then only findings that touch an edited file are placed
+    again, since the edit may have moved their calls."""
     rules = project_rules_for(settings.codes)
     if not rules or not results:
         return []
+    summary_only = Settings(frozenset(), settings.blocking, settings.executor_wrappers)
     inputs = None
     if cache is not None and reuse:
         inputs = _project_inputs(results, cache)
-        if cache.project is not None and cache.project[0] == inputs and _dependencies_unchanged(cache.project[2], cache):
-            return list(cache.project[1])
+        previous = cache.project
+        if previous is not None and previous[0] == inputs and _dependencies_unchanged(previous[2], cache):
+            return _replace_moved(results, cache, previous)
         for result in results:
             if result.summary is None and result.cached:
                 full = os.path.abspath(result.path)
-                try:
-                    summary = cache.summary(full, os.stat(full))
-                except OSError:
-                    summary = None
-                result.summary = summary
+                result.summary = cache.checked_summary(full)
+                if result.summary is None and cache.results.get(full, (None,) * 7)[6] is not None:
+                    # The results are cached but the summaries file was lost: summarise again.
+                    result.summary = analyze_file(result.path, summary_only).summary
     checked = [r.summary for r in results if r.summary is not None]
     if not checked:
         return []
-    summary_only = Settings(frozenset(), settings.blocking, settings.executor_wrappers)
 
     def load(path: str) -> Optional[ModuleSummary]:
         if cache is not None:
@@ -758,32 +761,21 @@ def project_pass(
 
     project = Project(checked, load, root)
     locator = CallLocator(project, sources or {})
+    placed: List[Tuple[Optional[ProjectFinding], Optional[Diagnostic]]] = []
     diagnostics = []
     for rule in rules:
         try:
             findings = list(rule.check_project(project, checked))
         except Exception as exc:
-            diagnostics.append(_internal_error(checked[0].path, f"{rule.code} ({rule.name}) in the project pass", exc))
+            error = _internal_error(checked[0].path, f"{rule.code} ({rule.name}) in the project pass", exc)
+            placed.append((None, error))
+            diagnostics.append(error)
             continue
         for finding in findings:
-            span = locator.span(finding.path, finding.call)
-            if span is None:
-                continue
-            trace = []
-            for path, call, text in finding.trace:
-                step = locator.span(path, call)
-                if step is not None:
-                    trace.append(TraceStep(_shown(path), step[0], step[1], text))
-            line, column, end_line, end_column = span
-            fix = None
-            if finding.fix is not None:
-                offset = locator.offset(finding.path, line, column)
-                if offset is not None:
-                    description, applicability, text = finding.fix
-                    fix = Fix(description, (Edit(offset, offset, text),), applicability)
-            diagnostics.append(
-                Diagnostic(finding.path, line, column, finding.code, finding.message, end_line, end_column, fix, tuple(trace))
-            )
+            diagnostic = _place(finding, locator)
+            placed.append((finding, diagnostic))
+            if diagnostic is not None:
+                diagnostics.append(diagnostic)
     if cache is not None and inputs is not None:
         dependencies = {}
         for path in project.loaded:
@@ -792,8 +784,69 @@ def project_pass(
                 dependencies[path] = (stat.st_mtime_ns, stat.st_size)
             except OSError:
                 dependencies[path] = None
-        cache.set_project(inputs, diagnostics, (dependencies, sorted(project.absent)))
+        cache.set_project(inputs, placed, (dependencies, sorted(project.absent)), _contents(results, cache))
     return diagnostics
+
+
+def _place(finding: ProjectFinding, locator: "CallLocator") -> Optional[Diagnostic]:
+    """A finding of the project pass as a diagnostic, or None when its call is not found."""
+    span = locator.span(finding.path, finding.call)
+    if span is None:
+        return None
+    trace = []
+    for path, call, text in finding.trace:
+        step = locator.span(path, call)
+        if step is not None:
+            trace.append(TraceStep(_shown(path), step[0], step[1], text))
+    line, column, end_line, end_column = span
+    fix = None
+    if finding.fix is not None:
+        offset = locator.offset(finding.path, line, column)
+        if offset is not None:
+            description, applicability, text = finding.fix
+            fix = Fix(description, (Edit(offset, offset, text),), applicability)
+    return Diagnostic(finding.path, line, column, finding.code, finding.message, end_line, end_column, fix, tuple(trace))
+
+
+def _contents(results: Sequence[FileResult], cache: Cache) -> Dict[str, Optional[str]]:
+    contents = {}
+    for result in results:
+        entry = cache.results.get(os.path.abspath(result.path))
+        contents[os.path.abspath(result.path)] = entry[3] if entry else None
+    return contents
+
+
+def _replace_moved(results: Sequence[FileResult], cache: Cache, previous: tuple) -> List[Diagnostic]:
+    """The cached project findings, placed again in the files edited since (same summaries,
+    so the same findings, but their calls may have moved)."""
+    _, placed, _, contents = previous
+    now = _contents(results, cache)
+    edited = {path for path, content in now.items() if content is None or contents.get(path) != content}
+    if not edited:
+        return [d for _, d in placed if d is not None]
+    edited_shown = {r.path for r in results if os.path.abspath(r.path) in edited} | edited
+    by_path = {os.path.abspath(r.path): r.summary for r in results if r.summary is not None}
+    locator = CallLocator(_Summaries(by_path, cache), {})
+    diagnostics = []
+    for finding, diagnostic in placed:
+        if finding is not None and {finding.path, *(step[0] for step in finding.trace)} & edited_shown:
+            diagnostic = _place(finding, locator)
+        if diagnostic is not None:
+            diagnostics.append(diagnostic)
+    return diagnostics
+
+
+class _Summaries:
+    """What :class:`CallLocator` needs of a project (``by_path``) when none is built: the
+    summaries at hand, else the cached ones."""
+
+    def __init__(self, fresh: Dict[str, ModuleSummary], cache: Cache) -> None:
+        self.fresh = fresh
+        self.cache = cache
+        self.by_path = self
+
+    def get(self, path: str) -> Optional[ModuleSummary]:
+        return self.fresh.get(path) or self.cache.checked_summary(path)
 
 
 def _shown(path: str) -> str:
@@ -807,11 +860,12 @@ def _shown(path: str) -> str:
 
 
 def _project_inputs(results: Sequence[FileResult], cache: Cache) -> str:
-    """A digest of the checked files as they are now (paths, contents, module names)."""
+    """A digest of what the project pass reads of the checked files: paths, module names
+    and summaries (by the digest of the content that produced each summary)."""
     parts = []
     for result in results:
         entry = cache.results.get(os.path.abspath(result.path))
-        parts.append(f"{result.path}\0{entry[3] if entry else '?'}\0{entry[2] if entry else '?'}")
+        parts.append(f"{result.path}\0{entry[6] if entry else '?'}\0{entry[2] if entry else '?'}")
     return digest("\n".join(parts).encode("utf-8", "surrogateescape"))
 
 

@@ -71,6 +71,11 @@ class Project:
         self._classes: Dict[int, Dict[str, Tuple[str, ...]]] = {}
         self._aliases: Dict[int, Dict[str, str]] = {}
         self._chains: Dict[Tuple[str, str], Optional[List[Hop]]] = {}
+        # Memos keyed by ``id`` of a summary (held in ``by_path`` for the project's life):
+        # a big project asks the same questions tens of thousands of times.
+        self._roots: Dict[int, Tuple[str, ...]] = {}
+        self._symbols: Dict[Tuple[str, int], Optional[Symbol]] = {}
+        self._callees: Dict[Tuple[str, bool, int], Optional[FunctionRef]] = {}
         #: What the result depends on besides the checked files: modules read from disk,
         #: and candidate paths that did not exist.
         self.loaded: Set[str] = set()
@@ -78,8 +83,11 @@ class Project:
 
     # -- modules ------------------------------------------------------------------------
     def roots_for(self, summary: ModuleSummary) -> Tuple[str, ...]:
-        roots = [import_root(summary.path, summary.module), self.root, os.path.join(self.root, "src")]
-        return tuple(dict.fromkeys(roots))
+        roots = self._roots.get(id(summary))
+        if roots is None:
+            found = [import_root(summary.path, summary.module), self.root, os.path.join(self.root, "src")]
+            roots = self._roots[id(summary)] = tuple(dict.fromkeys(found))
+        return roots
 
     def locate(self, name: str, roots: Tuple[str, ...]) -> Optional[str]:
         key = (roots, name)
@@ -134,6 +142,16 @@ class Project:
         """What a qualified name refers to, seen from the module ``context``."""
         if depth > MAX_DEPTH:
             return None
+        if depth == 0:
+            key = (qualname, id(context))
+            if key in self._symbols:
+                return self._symbols[key]
+            found = self._symbol(qualname, context, 0)
+            self._symbols[key] = found
+            return found
+        return self._symbol(qualname, context, depth)
+
+    def _symbol(self, qualname: str, context: ModuleSummary, depth: int) -> Optional[Symbol]:
         own = context.module + "."
         if qualname.startswith(own):
             # The calling module itself: no need to find it on disk (a script named
@@ -190,6 +208,13 @@ class Project:
 
     def callee(self, call: Call, context: ModuleSummary) -> Optional[FunctionRef]:
         """The project function a call runs, if it can be known."""
+        key = (call.callee, call.bound, id(context))
+        if key in self._callees:
+            return self._callees[key]
+        found = self._callees[key] = self._callee(call, context)
+        return found
+
+    def _callee(self, call: Call, context: ModuleSummary) -> Optional[FunctionRef]:
         if call.bound:
             owner, attr = call.callee.rsplit(".", 1)
             if owner.endswith("()"):
