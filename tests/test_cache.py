@@ -133,10 +133,11 @@ def test_edit_keeping_summaries_places_findings_again(conclint, tmp_path, name):
 def test_edit_changing_a_summary_runs_the_project_pass_again(conclint, tmp_path):
     write(tmp_path, "helper.py", TRACED_HELPER)
     write(tmp_path, "app.py", TRACED_CALLER)
+    write(tmp_path, "other.py", "\n" + TRACED_CALLER)  # unedited: its finding keeps its place
     conclint("check", cwd=tmp_path)
-    write(tmp_path, "app.py", TRACED_CALLER.replace("    wait(1)\n", "    wait(1)\n    wait(2)\n"))
+    write(tmp_path, "app.py", "# moved\n" + TRACED_CALLER.replace("    wait(1)\n", "    wait(1)\n    wait(2)\n"))
     warm = full(conclint("check", "--output-format", "json", cwd=tmp_path))
-    assert [(d["path"], d["line"]) for d in warm] == [("app.py", 5), ("app.py", 6)]
+    assert [(d["path"], d["line"]) for d in warm] == [("app.py", 6), ("app.py", 7), ("other.py", 6)]
     assert warm == full(conclint("check", "--output-format", "json", "--no-cache", cwd=tmp_path))
 
 

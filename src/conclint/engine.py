@@ -761,6 +761,14 @@ def project_pass(
 
     project = Project(checked, load, root)
     locator = CallLocator(project, sources or {})
+    # Findings that were already found and placed last time, in files left as they were,
+    # keep their positions: placing needs each file's text and ``ast``.
+    known: Dict[ProjectFinding, Optional[Diagnostic]] = {}
+    contents = None
+    if inputs is not None and cache.project is not None:
+        contents = _contents(results, cache)
+        unedited = _unedited(results, contents, cache.project[3])
+        known = {f: d for f, d in cache.project[1] if f is not None and _placed_before(f, unedited)}
     placed: List[Tuple[Optional[ProjectFinding], Optional[Diagnostic]]] = []
     diagnostics = []
     for rule in rules:
@@ -772,7 +780,7 @@ def project_pass(
             diagnostics.append(error)
             continue
         for finding in findings:
-            diagnostic = _place(finding, locator)
+            diagnostic = known[finding] if finding in known else _place(finding, locator)
             placed.append((finding, diagnostic))
             if diagnostic is not None:
                 diagnostics.append(diagnostic)
@@ -784,7 +792,7 @@ def project_pass(
                 dependencies[path] = (stat.st_mtime_ns, stat.st_size)
             except OSError:
                 dependencies[path] = None
-        cache.set_project(inputs, placed, (dependencies, sorted(project.absent)), _contents(results, cache))
+        cache.set_project(inputs, placed, (dependencies, sorted(project.absent)), contents or _contents(results, cache))
     return diagnostics
 
 
@@ -816,20 +824,35 @@ def _contents(results: Sequence[FileResult], cache: Cache) -> Dict[str, Optional
     return contents
 
 
+def _unedited(results: Sequence[FileResult], now: Dict[str, Optional[str]], before: Dict[str, Optional[str]]) -> Set[str]:
+    """Checked files with the same content as in the previous project pass, by the path
+    shown and the absolute path (findings use either)."""
+    same = set()
+    for result in results:
+        full = os.path.abspath(result.path)
+        content = now.get(full)
+        if content is not None and before.get(full) == content:
+            same.add(full)
+            same.add(result.path)
+    return same
+
+
+def _placed_before(finding: ProjectFinding, unedited: Set[str]) -> bool:
+    """Whether the position found last time still holds: every file the finding points
+    into (its call and each step of its trace) is a checked file left as it was."""
+    return finding.path in unedited and all(step[0] in unedited for step in finding.trace)
+
+
 def _replace_moved(results: Sequence[FileResult], cache: Cache, previous: tuple) -> List[Diagnostic]:
-    """The cached project findings, placed again in the files edited since (same summaries,
-    so the same findings, but their calls may have moved)."""
+    """The cached project findings, placed again where they point into files edited since
+    (same summaries, so the same findings, but their calls may have moved)."""
     _, placed, _, contents = previous
-    now = _contents(results, cache)
-    edited = {path for path, content in now.items() if content is None or contents.get(path) != content}
-    if not edited:
-        return [d for _, d in placed if d is not None]
-    edited_shown = {r.path for r in results if os.path.abspath(r.path) in edited} | edited
+    unedited = _unedited(results, _contents(results, cache), contents)
     by_path = {os.path.abspath(r.path): r.summary for r in results if r.summary is not None}
     locator = CallLocator(_Summaries(by_path, cache), {})
     diagnostics = []
     for finding, diagnostic in placed:
-        if finding is not None and {finding.path, *(step[0] for step in finding.trace)} & edited_shown:
+        if finding is not None and not _placed_before(finding, unedited):
             diagnostic = _place(finding, locator)
         if diagnostic is not None:
             diagnostics.append(diagnostic)
