@@ -13,9 +13,10 @@ CPUs too):
 * conclint, cold: ``conclint check --jobs N --exit-zero -q --output-format json``
   (with a fresh ``--cache-dir`` when conclint has one, else ``--no-cache`` when it has
   that, else as is: there is no cache to be warm);
-* conclint, warm (the same cache again) and with one file changed (a comment appended
-  to the largest file, restored afterwards): only when ``conclint check --help`` lists
-  ``--cache-dir``, otherwise ``n/a (no cache)``;
+* conclint, warm (the same cache again) and with one file changed, restored afterwards:
+  a comment appended to the largest file (its module summary stays equal), and an async
+  function appended to it (the summary changes, so the project pass runs again); only
+  when ``conclint check --help`` lists ``--cache-dir``, otherwise ``n/a (no cache)``;
 * the LibCST parse floor: ``parse_floor.py`` (``libcst.parse_module`` on every file,
   N processes) on conclint's interpreter;
 * ``flake8 --select ASYNC -jN`` with flake8-async (skipped with ``--skip-flake8``);
@@ -62,6 +63,9 @@ RESULTS_MD = pk.CACHE_DIR / "results.md"
 #: Linux allows 2 MiB of arguments and environment; stay well below it.
 MAX_ARGV_BYTES = 1_500_000
 CHANGE_MARK = b"\n# conclint benchmark: one file changed\n"
+#: An edit of code: a new function with a call changes the module's summary, so the
+#: project pass runs again (a comment leaves the summary equal and the pass is reused).
+CODE_CHANGE_MARK = b"\n\nasync def _conclint_benchmark_edit():\n    print('one file changed')\n"
 
 
 @dataclass
@@ -267,20 +271,39 @@ def bench_package(package: pk.Package, args: argparse.Namespace, tools: Dict[str
         target = root / largest
         original = target.read_bytes()
 
-        def one_changed(i: int) -> Measurement:
-            # Warm the cache on the original, then change one file and time the re-run.
-            measure([*base, "--cache-dir", str(cache_dir), *files], root, f"{label}.conclint-prime", args.timeout, cpus)
-            target.write_bytes(original + CHANGE_MARK)
-            try:
-                return measure([*base, "--cache-dir", str(cache_dir), *files], root, f"{label}.conclint-one-changed", args.timeout, cpus)
-            finally:
-                target.write_bytes(original)
+        def one_changed(mark: bytes, name: str) -> Callable[[int], Measurement]:
+            def run(i: int) -> Measurement:
+                # Warm the cache on the original, then change one file and time the re-run.
+                measure([*base, "--cache-dir", str(cache_dir), *files], root, f"{label}.conclint-prime", args.timeout, cpus)
+                target.write_bytes(original + mark)
+                try:
+                    return measure([*base, "--cache-dir", str(cache_dir), *files], root, f"{label}.conclint-{name}", args.timeout, cpus)
+                finally:
+                    target.write_bytes(original)
+
+            return run
 
         log(f"[run]   conclint one file changed ({largest})")
-        rows.append(to_row(Row("conclint, 1 file changed", f"comment appended to {largest}", note=f"changed: {largest}"), best_of(args.repeat, one_changed), _count_json, conclint_ok))
+        rows.append(
+            to_row(
+                Row("conclint, 1 file changed", f"comment appended to {largest}", note=f"comment appended to {largest}"),
+                best_of(args.repeat, one_changed(CHANGE_MARK, "one-changed")),
+                _count_json,
+                conclint_ok,
+            )
+        )
+        rows.append(
+            to_row(
+                Row("conclint, 1 file's code changed", f"async function appended to {largest}", note="a function appended (summary changes)"),
+                best_of(args.repeat, one_changed(CODE_CHANGE_MARK, "code-changed")),
+                _count_json,
+                conclint_ok,
+            )
+        )
     else:
         rows.append(Row("conclint, warm cache", note="n/a (no cache)"))
         rows.append(Row("conclint, 1 file changed", note="n/a (no cache)"))
+        rows.append(Row("conclint, 1 file's code changed", note="n/a (no cache)"))
 
     # the parse floor
     log("[run]   LibCST parse floor")
