@@ -11,16 +11,22 @@ variants and arbitrary bytes:
   (``conclint.fix.fix_text``) drops nothing and a second fix run changes nothing.
 
 CI budget: ``max_examples`` = ``CONCLINT_FUZZ_EXAMPLES`` (default 100) per test, which keeps
-this file well under a minute. A large run, e.g.::
+this file well under a minute. A large run, with what each test went through (inputs
+linted, findings, fixes applied and checked, seconds) appended as JSON lines to
+``CONCLINT_FUZZ_REPORT``, e.g.::
 
-    CONCLINT_FUZZ_EXAMPLES=10000 .venv/bin/python -m pytest tests/test_fuzz.py -q
+    CONCLINT_FUZZ_EXAMPLES=10000 CONCLINT_FUZZ_REPORT=fuzz.jsonl \
+        .venv/bin/python -m pytest tests/test_fuzz.py -q -k generated_modules
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import time
 import warnings
+from collections import Counter
 
 import libcst as cst
 import pytest
@@ -51,6 +57,21 @@ pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::Deprec
 
 MODULES = hypothesmith.from_grammar() | hypothesmith.from_node()
 
+#: What the properties went through, for the report of a large run.
+COUNTS: Counter = Counter()
+
+
+@pytest.fixture(autouse=True)
+def report_counts(request):
+    COUNTS.clear()
+    start = time.monotonic()
+    yield
+    target = os.environ.get("CONCLINT_FUZZ_REPORT")
+    if target:
+        with open(target, "a") as handle:
+            record = {"test": request.node.name, "max_examples": EXAMPLES, "seconds": round(time.monotonic() - start, 1), **COUNTS}
+            handle.write(json.dumps(record) + "\n")
+
 
 # -- checks shared by the properties ---------------------------------------------------------------
 def libcst_parses(source) -> bool:
@@ -74,6 +95,8 @@ def compiles(source: str) -> bool:
 def lint(source):
     """The per-file pass; an exception here fails the property (it must never raise)."""
     result = analyze_source(source, "f.py", ALL)
+    COUNTS["inputs linted"] += 1
+    COUNTS["findings"] += len(result.diagnostics)
     internal = [d for d in result.diagnostics if d.code == "CCL009"]
     assert not internal, "\n".join(d.message for d in internal)
     return result.diagnostics
@@ -106,6 +129,7 @@ def check_fixes(source: str, diagnostics) -> None:
         return
     originally_compiles = compiles(source)
     for d in fixable:
+        COUNTS["fixes checked"] += 1
         fixed = apply_one(source, d)
         note(f"fix of {d.code} at {d.line}:{d.column}:\n{fixed}")
         assert libcst_parses(fixed), f"the fix of {d.code} at {d.line}:{d.column} breaks the module"
@@ -138,6 +162,7 @@ def check_module(source: str) -> None:
 @FUZZ
 @given(source=MODULES)
 def test_generated_modules(source):
+    COUNTS["examples"] += 1
     check_module(source)
 
 
@@ -145,6 +170,7 @@ def test_generated_modules(source):
 @given(source=MODULES)
 def test_generated_modules_as_bytes_with_crlf(source):
     """The same through the bytes path (encoding detection) with CRLF line endings."""
+    COUNTS["examples"] += 1
     data = source.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
     diagnostics = lint(data)
     if libcst_parses(data):
@@ -195,6 +221,7 @@ def async_wrapped(draw):
 @FUZZ
 @given(case=async_wrapped())
 def test_generated_code_inside_async_def(case):
+    COUNTS["examples"] += 1
     source, body, (line, column) = case
     note(source)
     diagnostics = lint(source)
@@ -230,6 +257,7 @@ def broken(draw):
 @FUZZ
 @given(source=broken())
 def test_broken_modules_never_crash(source):
+    COUNTS["examples"] += 1
     diagnostics = lint(source)
     check_placement(source, [d for d in diagnostics if d.code not in ("CCL001", "CCL002")])
 
@@ -237,10 +265,12 @@ def test_broken_modules_never_crash(source):
 @FUZZ
 @given(data=st.binary(max_size=2000) | st.text(max_size=500).map(lambda t: t.encode("utf-8", "surrogatepass")))
 def test_arbitrary_bytes_never_crash(data):
+    COUNTS["examples"] += 1
     lint(data)
 
 
 @FUZZ
 @given(text=st.text(max_size=500))
 def test_arbitrary_text_never_crashes(text):
+    COUNTS["examples"] += 1
     lint(text)
