@@ -149,3 +149,16 @@ def test_lost_summaries_file_is_rebuilt(conclint, tmp_path):
         if path.name.startswith(("summaries-", "project-")):
             path.unlink()
     assert full(conclint("check", "--output-format", "json", cwd=tmp_path)) == cold
+
+
+def test_comment_edit_with_the_helper_read_from_disk(conclint, tmp_path):
+    """Only app.py is checked: helper.py is a module read from disk, its trace step keeps
+    its place and the edited caller's finding moves."""
+    write(tmp_path, "helper.py", TRACED_HELPER)
+    write(tmp_path, "app.py", TRACED_CALLER)
+    before = full(conclint("check", "--output-format", "json", "app.py", cwd=tmp_path))
+    assert [(d["line"], [s["line"] for s in d["trace"]]) for d in before] == [(5, [5])]
+    write(tmp_path, "app.py", "# moved down\n" + TRACED_CALLER)
+    warm = full(conclint("check", "--output-format", "json", "app.py", cwd=tmp_path))
+    assert warm == full(conclint("check", "--output-format", "json", "--no-cache", "app.py", cwd=tmp_path))
+    assert [(d["line"], [s["line"] for s in d["trace"]]) for d in warm] == [(6, [5])]

@@ -804,7 +804,7 @@ def project_pass(
     contents = None
     if inputs is not None and cache.project is not None:
         contents = _contents(results, cache)
-        unedited = _unedited(results, contents, cache.project[3])
+        unedited = _unedited(results, contents, cache.project)
         known = {f: d for f, d in cache.project[1] if f is not None and _placed_before(f, unedited)}
     placed: List[Tuple[Optional[ProjectFinding], Optional[Diagnostic]]] = []
     diagnostics = []
@@ -861,9 +861,11 @@ def _contents(results: Sequence[FileResult], cache: Cache) -> Dict[str, Optional
     return contents
 
 
-def _unedited(results: Sequence[FileResult], now: Dict[str, Optional[str]], before: Dict[str, Optional[str]]) -> Set[str]:
-    """Checked files with the same content as in the previous project pass, by the path
-    shown and the absolute path (findings use either)."""
+def _unedited(results: Sequence[FileResult], now: Dict[str, Optional[str]], previous: tuple) -> Set[str]:
+    """Files as they were in the previous project pass: checked files with the same
+    content, by the path shown and the absolute path (findings use either), and modules
+    it read from disk with the same size and mtime."""
+    before = previous[3]
     same = set()
     for result in results:
         full = os.path.abspath(result.path)
@@ -871,20 +873,27 @@ def _unedited(results: Sequence[FileResult], now: Dict[str, Optional[str]], befo
         if content is not None and before.get(full) == content:
             same.add(full)
             same.add(result.path)
+    for path, seen in previous[2][0].items():
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        if seen is not None and (stat.st_mtime_ns, stat.st_size) == tuple(seen):
+            same.add(path)
     return same
 
 
 def _placed_before(finding: ProjectFinding, unedited: Set[str]) -> bool:
     """Whether the position found last time still holds: every file the finding points
-    into (its call and each step of its trace) is a checked file left as it was."""
+    into (its call and each step of its trace) is left as it was."""
     return finding.path in unedited and all(step[0] in unedited for step in finding.trace)
 
 
 def _replace_moved(results: Sequence[FileResult], cache: Cache, previous: tuple) -> List[Diagnostic]:
     """The cached project findings, placed again where they point into files edited since
     (same summaries, so the same findings, but their calls may have moved)."""
-    _, placed, _, contents = previous
-    unedited = _unedited(results, _contents(results, cache), contents)
+    placed = previous[1]
+    unedited = _unedited(results, _contents(results, cache), previous)
     by_path = {os.path.abspath(r.path): r.summary for r in results if r.summary is not None}
     locator = CallLocator(_Summaries(by_path, cache), {})
     diagnostics = []
@@ -906,7 +915,13 @@ class _Summaries:
         self.by_path = self
 
     def get(self, path: str) -> Optional[ModuleSummary]:
-        return self.fresh.get(path) or self.cache.checked_summary(path)
+        summary = self.fresh.get(path) or self.cache.checked_summary(path)
+        if summary is None:
+            try:
+                summary = self.cache.summary(path, os.stat(path))  # a module read from disk
+            except OSError:
+                pass
+        return summary
 
 
 def _shown(path: str) -> str:
