@@ -797,7 +797,7 @@ def project_pass(
         return result.summary
 
     project = Project(checked, load, root)
-    locator = CallLocator(project, sources or {})
+    locator = CallLocator(project.by_path.get, sources or {})
     # Findings that were already found and placed last time, in files left as they were,
     # keep their positions: placing needs each file's text and ``ast``.
     known: Dict[ProjectFinding, Optional[Diagnostic]] = {}
@@ -894,8 +894,18 @@ def _replace_moved(results: Sequence[FileResult], cache: Cache, previous: tuple)
     (same summaries, so the same findings, but their calls may have moved)."""
     placed = previous[1]
     unedited = _unedited(results, _contents(results, cache), previous)
-    by_path = {os.path.abspath(r.path): r.summary for r in results if r.summary is not None}
-    locator = CallLocator(_Summaries(by_path, cache), {})
+    fresh = {os.path.abspath(r.path): r.summary for r in results if r.summary is not None}
+
+    def summary_of(path: str) -> Optional[ModuleSummary]:
+        summary = fresh.get(path) or cache.checked_summary(path)
+        if summary is None:
+            try:
+                summary = cache.summary(path, os.stat(path))  # a module read from disk
+            except OSError:
+                pass
+        return summary
+
+    locator = CallLocator(summary_of, {})
     diagnostics = []
     for finding, diagnostic in placed:
         if finding is not None and not _placed_before(finding, unedited):
@@ -903,25 +913,6 @@ def _replace_moved(results: Sequence[FileResult], cache: Cache, previous: tuple)
         if diagnostic is not None:
             diagnostics.append(diagnostic)
     return diagnostics
-
-
-class _Summaries:
-    """What :class:`CallLocator` needs of a project (``by_path``) when none is built: the
-    summaries at hand, else the cached ones."""
-
-    def __init__(self, fresh: Dict[str, ModuleSummary], cache: Cache) -> None:
-        self.fresh = fresh
-        self.cache = cache
-        self.by_path = self
-
-    def get(self, path: str) -> Optional[ModuleSummary]:
-        summary = self.fresh.get(path) or self.cache.checked_summary(path)
-        if summary is None:
-            try:
-                summary = self.cache.summary(path, os.stat(path))  # a module read from disk
-            except OSError:
-                pass
-        return summary
 
 
 def _shown(path: str) -> str:
@@ -962,8 +953,8 @@ class CallLocator:
     """Positions of calls by index, for the few that the project pass reports: ``ast``
     first (cheap), LibCST's PositionProvider when the two parsers count differently."""
 
-    def __init__(self, project: Project, sources: Dict[str, Union[str, bytes]]) -> None:
-        self.project = project
+    def __init__(self, summary_of: Callable[[str], Optional[ModuleSummary]], sources: Dict[str, Union[str, bytes]]) -> None:
+        self.summary_of = summary_of
         self.sources = sources
         self._spans: Dict[str, Optional[List[Tuple[int, int, int, int]]]] = {}
         self._texts: Dict[str, str] = {}
@@ -987,7 +978,7 @@ class CallLocator:
                     source = handle.read()
             except OSError:
                 return None
-        summary = self.project.by_path.get(os.path.abspath(path))
+        summary = self.summary_of(os.path.abspath(path))
         text = _decode(source)
         if text is not None:
             self._texts[path] = text
