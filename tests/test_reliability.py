@@ -572,14 +572,14 @@ def test_file_deleted_between_discovery_and_analysis(tmp_path, monkeypatch):
 
     for i in range(5):
         put(tmp_path, f"m{i}.py", BAD)
-    real_discover = engine.discover
+    real_discover = engine.discovery.discover
 
     def discover_then_delete(paths, config, errors=None):
         files = list(real_discover(paths, config, errors))
         os.unlink(tmp_path / "m2.py")
         return iter(files)
 
-    monkeypatch.setattr(engine, "discover", discover_then_delete)
+    monkeypatch.setattr(engine.discovery, "discover", discover_then_delete)
     run = engine.check_paths([str(tmp_path)], Config(root=str(tmp_path)), jobs=1)
     by_file = {(os.path.basename(d.path), d.code) for d in run.diagnostics}
     assert by_file == {("m0.py", "CCL101"), ("m1.py", "CCL101"), ("m2.py", "CCL002"), ("m3.py", "CCL101"), ("m4.py", "CCL101")}
@@ -939,17 +939,17 @@ CRASH = textwrap.dedent(
     import os
     import signal
 
-    import conclint.engine as engine
+    import conclint.engine.per_file as per_file
 
     PARENT = os.environ.setdefault("CONCLINT_TEST_PARENT", str(os.getpid()))
-    _real = engine.analyze_file
+    _real = per_file.analyze_file
 
     def analyze_file(path, settings):
         if path.endswith("crash.py") and str(os.getpid()) != PARENT:
             os.kill(os.getpid(), signal.SIGSEGV)
         return _real(path, settings)
 
-    engine.analyze_file = analyze_file
+    per_file.analyze_file = analyze_file
     """
 )
 

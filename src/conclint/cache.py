@@ -2,10 +2,9 @@
 
 Layout, in the cache folder (default ``.conclint_cache/`` at the project root)::
 
-    results-<key>.pickle     path -> (mtime_ns, size, module, digest, diagnostics, noqa, summary digest)
-    summaries-<key>.pickle   path -> (mtime_ns, size, digest, module summary)   [read only when needed]
-    project-<key>.pickle     (digest of every summary, findings with their diagnostics,
-                              modules read from disk, content digest of every checked file)
+    results-<key>.pickle     path -> ResultEntry     [always read]
+    summaries-<key>.pickle   path -> SummaryEntry    [read only when needed]
+    project-<key>.pickle     ProjectEntry            [the last project pass]
 
 A checked file's summary is the one in ``summaries`` whose digest is the *summary digest*
 of its results entry: the content digest of the version that produced that summary. An
@@ -28,13 +27,49 @@ import pickle
 import tempfile
 import time
 from dataclasses import asdict
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from conclint import __version__
 
-FORMAT = 3
+#: Bumped whenever what is pickled changes shape, so that old caches get other file
+#: names (the key digests it) and are dropped, never misread.
+FORMAT = 4
 KEEP_VARIANTS = 4
 _MAGIC = "conclint-cache"
+
+
+class ResultEntry(NamedTuple):
+    """A checked file's per-file results, as of the version with this size and mtime."""
+
+    mtime_ns: int
+    size: int
+    module: str
+    digest: str  # of the file's content
+    diagnostics: Tuple[Any, ...]
+    noqa: Dict[int, Any]
+    #: The content digest of the version that produced the file's summary (an edit that
+    #: leaves the summary equal keeps it); None when the file has no summary.
+    summary_digest: Optional[str]
+
+
+class SummaryEntry(NamedTuple):
+    """A module summary, and the version of the file it was made from."""
+
+    mtime_ns: int
+    size: int
+    digest: str
+    summary: Any
+
+
+class ProjectEntry(NamedTuple):
+    """The last project pass: what it read and what it found."""
+
+    inputs: str  # digest of every checked file's path, module and summary digest
+    placed: List[Any]  # (finding, diagnostic) pairs; finding None for an internal error
+    #: Modules read from disk (path -> (mtime_ns, size), or None when unreadable) and
+    #: module paths looked for and not found.
+    dependencies: Tuple[Dict[str, Optional[Tuple[int, int]]], List[str]]
+    contents: Dict[str, Optional[str]]  # content digest of every checked file
 
 
 def digest(data: bytes) -> str:
@@ -73,9 +108,9 @@ class Cache:
     def __init__(self, directory: str, key: str) -> None:
         self.directory = directory
         self.key = key
-        self.results: Dict[str, tuple] = self._load("results", {})
-        self._summaries: Optional[Dict[str, tuple]] = None
-        self.project: Optional[tuple] = self._load("project", None)
+        self.results: Dict[str, ResultEntry] = self._load("results", {})
+        self._summaries: Optional[Dict[str, SummaryEntry]] = None
+        self.project: Optional[ProjectEntry] = self._load("project", None)
         self._dirty = set()
 
     # -- reading --------------------------------------------------------------------
@@ -95,21 +130,21 @@ class Cache:
         return data.get("payload", default)
 
     @property
-    def summaries(self) -> Dict[str, tuple]:
+    def summaries(self) -> Dict[str, SummaryEntry]:
         if self._summaries is None:
             self._summaries = self._load("summaries", {})
         return self._summaries
 
-    def lookup(self, path: str, stat: os.stat_result, module: str) -> Optional[tuple]:
+    def lookup(self, path: str, stat: os.stat_result, module: str) -> Optional[ResultEntry]:
         """The cached entry when the file is unchanged by size and mtime."""
         entry = self.results.get(path)
-        if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size and entry[2] == module:
+        if entry is not None and entry.mtime_ns == stat.st_mtime_ns and entry.size == stat.st_size and entry.module == module:
             return entry
         return None
 
-    def lookup_digest(self, path: str, content_digest: str, module: str) -> Optional[tuple]:
+    def lookup_digest(self, path: str, content_digest: str, module: str) -> Optional[ResultEntry]:
         entry = self.results.get(path)
-        if entry is not None and entry[3] == content_digest and entry[2] == module:
+        if entry is not None and entry.digest == content_digest and entry.module == module:
             return entry
         return None
 
@@ -119,49 +154,51 @@ class Cache:
         if result.summary is not None:
             summary_digest = content_digest
             previous = self.summaries.get(path)
-            if previous is not None and previous[3] == result.summary:
-                summary_digest = previous[2]
+            if previous is not None and previous.summary == result.summary:
+                summary_digest = previous.digest
             else:
                 self.store_summary(path, stat, content_digest, result.summary)
         elif path in self.summaries:
             self.store_summary(path, stat, content_digest, None)
-        self.results[path] = (stat.st_mtime_ns, stat.st_size, module, content_digest, result.diagnostics, result.noqa, summary_digest)
+        self.results[path] = ResultEntry(
+            stat.st_mtime_ns, stat.st_size, module, content_digest, result.diagnostics, result.noqa, summary_digest
+        )
         self._dirty.add("results")
 
     def checked_summary(self, path: str) -> Any:
         """The summary of a file whose results entry is current (see :meth:`lookup`)."""
         entry = self.results.get(path)
-        if entry is None or entry[6] is None:
+        if entry is None or entry.summary_digest is None:
             return None
         stored = self.summaries.get(path)
-        if stored is not None and stored[2] == entry[6]:
-            return stored[3]
+        if stored is not None and stored.digest == entry.summary_digest:
+            return stored.summary
         return None
 
     def store_summary(self, path: str, stat: os.stat_result, content_digest: str, summary: Any) -> None:
         if summary is not None:
-            self.summaries[path] = (stat.st_mtime_ns, stat.st_size, content_digest, summary)
+            self.summaries[path] = SummaryEntry(stat.st_mtime_ns, stat.st_size, content_digest, summary)
         else:
             self.summaries.pop(path, None)
         self._dirty.add("summaries")
 
     def summary(self, path: str, stat: os.stat_result) -> Any:
         entry = self.summaries.get(path)
-        if entry is not None and entry[0] == stat.st_mtime_ns and entry[1] == stat.st_size:
-            return entry[3]
+        if entry is not None and entry.mtime_ns == stat.st_mtime_ns and entry.size == stat.st_size:
+            return entry.summary
         return None
 
     def touch(self, path: str, stat: os.stat_result) -> None:
         """Same content, new mtime (a ``git checkout``): remember the new stat."""
         entry = self.results[path]
-        self.results[path] = (stat.st_mtime_ns, stat.st_size, *entry[2:])
+        self.results[path] = entry._replace(mtime_ns=stat.st_mtime_ns, size=stat.st_size)
         self._dirty.add("results")
         if self._summaries is not None and path in self._summaries:
-            self._summaries[path] = (stat.st_mtime_ns, stat.st_size, *self._summaries[path][2:])
+            self._summaries[path] = self._summaries[path]._replace(mtime_ns=stat.st_mtime_ns, size=stat.st_size)
             self._dirty.add("summaries")
 
     def set_project(self, inputs: str, findings: List[Any], dependencies: Any, contents: Dict[str, Optional[str]]) -> None:
-        self.project = (inputs, findings, dependencies, contents)
+        self.project = ProjectEntry(inputs, findings, dependencies, contents)
         self._dirty.add("project")
 
     def prune(self, seen: Iterable[str]) -> None:

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from conclint import __version__
 from conclint.config import Config, ConfigError, check_code, find_config, load_config
 from conclint.diagnostic import Diagnostic
-from conclint.engine import RunResult, Settings, _finish, analyze_source, check_paths, check_source, project_pass
+from conclint.engine import RunResult, Settings, analyze_source, check_paths, check_source, filter_results, project_pass
 from conclint.fix import WriteError, applicable, fix_text, write_atomically
 from conclint.output import FORMATTERS, SourceCache, source_text
 from conclint.rules import ALL_RULES
@@ -285,7 +285,7 @@ def _check_stdin(args: argparse.Namespace, config: Config, sources: SourceCache)
     settings = Settings.from_config(config)
     result = analyze_source(source, name, settings)
     extra = project_pass([result], settings, config.root, {name: source})
-    run = _finish([result], config, settings, extra)
+    run = filter_results([result], config, settings, extra)
     sources.add(name, source_text(source))
     if not (args.fix or args.diff):
         return _report(run, args, sources)

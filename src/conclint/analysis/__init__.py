@@ -3,7 +3,8 @@
 Computed once per file, inside the single traversal, by :class:`ModuleAnalyzer`.
 """
 
-from conclint.analysis.module import CallSite, ModuleAnalyzer, ModuleFacts
+from conclint.analysis.analyzer import ModuleAnalyzer
+from conclint.analysis.module import CallSite, ModuleFacts
 from conclint.analysis.scopes import Binding, Scope, Value
 from conclint.analysis.summary import FunctionSummary, ModuleSummary
 

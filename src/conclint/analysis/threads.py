@@ -1025,7 +1025,7 @@ class _LoopProbe(cst.BatchableCSTVisitor):
         self.calls: List[cst.Call] = []
 
     def get_visitors(self):
-        from conclint.analysis.module import visitor_methods
+        from conclint.analysis.traversal import visitor_methods
 
         return visitor_methods(self)
 

@@ -121,3 +121,22 @@ def walk(module: cst.CSTNode, visitors: Iterable[cst.BatchableCSTVisitor]) -> No
             method(node)
 
     visit(module)
+
+
+_VISITOR_NAMES: dict = {}
+
+
+def visitor_methods(visitor: cst.BatchableCSTVisitor):
+    """``BatchableCSTVisitor.get_visitors`` without ``inspect.getmembers`` on every file:
+    the method names are found once per class."""
+    cls = type(visitor)
+    names = _VISITOR_NAMES.get(cls)
+    if names is None:
+        names = _VISITOR_NAMES[cls] = tuple(
+            name
+            for name in dir(cls)
+            if name.startswith(("visit_", "leave_"))
+            and callable(getattr(cls, name))
+            and not getattr(getattr(cls, name), "_is_no_op", False)
+        )
+    return {name: getattr(visitor, name) for name in names}

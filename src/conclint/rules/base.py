@@ -15,7 +15,7 @@ from typing import ClassVar, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from conclint.analysis import ModuleFacts
-from conclint.analysis.module import visitor_methods
+from conclint.analysis.traversal import visitor_methods
 from conclint.diagnostic import TraceStep
 
 

@@ -1,0 +1,129 @@
+"""Module summaries from the facts of one file: what the project pass needs to know of
+it without its tree (see :mod:`conclint.analysis.summary` for the records)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Dict, List
+
+import libcst as cst
+
+from conclint.analysis.module import ModuleFacts
+from conclint.analysis.scopes import ASSIGN, IMPORT, Scope
+from conclint.analysis.summary import Call as SummaryCall
+from conclint.analysis.summary import Effect, FunctionSummary, ModuleSummary
+from conclint.analysis.threads import summary_fields
+
+#: Decorators that return the function itself, or a wrapper that calls it as it is.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "builtins.property",
+        "functools.lru_cache",
+        "functools.cache",
+        "functools.cached_property",
+        "functools.wraps",
+        "typing.overload",
+        "typing.final",
+        "typing_extensions.final",
+        "typing_extensions.override",
+        "typing.override",
+        "abc.abstractmethod",
+    }
+)
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
+
+
+def _outside_project(qualname: str, module_name: str) -> bool:
+    """Calls into the standard library can never reach a project function: leaving them
+    out keeps summaries small (most calls are to the standard library)."""
+    top = qualname.split(".", 1)[0]
+    return top in _STDLIB and top != module_name.split(".", 1)[0]
+
+
+
+def summarize(facts: ModuleFacts) -> ModuleSummary:
+    """The module summary the project pass joins: each function's blocking calls, its
+    calls of project code and its thread facts; the module's aliases and classes."""
+    # CCL2xx (threads and processes): CPU-heavy loops, calls of unknown cost and hand-offs.
+    thread_fields, import_time_handoffs = summary_fields(facts)
+    by_function: Dict[int, List[int]] = {}
+    for index, site in enumerate(facts.calls):
+        function = site.scope.function_scope
+        if function is not None and function.kind == "function":
+            by_function.setdefault(id(function), []).append(index)
+    functions = []
+    for scope in facts.functions:
+        effects: List[Effect] = []
+        calls: List[SummaryCall] = []
+        indexes = by_function.get(id(scope), [])
+        for index in indexes:
+            site = facts.calls[index]
+            if not facts.runs_in_caller(site):
+                continue
+            hit = facts.blocking_category(site)
+            if hit is not None:
+                effects.append(Effect(hit[1], hit[0], index))
+                continue
+            value = facts.callee(site)
+            if value is None or value.instance or _outside_project(value.qualname, facts.module_name):
+                continue
+            calls.append(SummaryCall(value.qualname, value.bound, index, id(site.node) in facts.discarded))
+        functions.append(
+            FunctionSummary(
+                qualname=scope.qualname,
+                is_async=scope.is_async,
+                transparent=_transparent(facts, scope),
+                effects=tuple(effects),
+                calls=tuple(calls),
+                line_hint=indexes[0] if indexes else -1,
+                **thread_fields.get(id(scope), {}),  # type: ignore[arg-type]
+            )
+        )
+    if import_time_handoffs:
+        # Import-time code that hands callables to threads or processes is summarised as
+        # a pseudo-function "<module>": not transparent, so no call ever resolves to it.
+        functions.append(
+            FunctionSummary(f"{facts.module_name}.<module>", False, False, (), (), handoffs=import_time_handoffs)
+        )
+    aliases = []
+    for name, bindings in facts.root.bindings.items():
+        if any(b.kind in (IMPORT, ASSIGN) for b in bindings):
+            value = facts.resolver.resolve_name(name, facts.root, 0)
+            if value is not None and not value.instance and not value.bound:
+                aliases.append((name, value.qualname))
+    classes = []
+    for qualname, cls in facts.resolver.local_classes.items():
+        node = cls.node
+        bases: List[str] = []
+        if isinstance(node, cst.ClassDef):
+            for arg in node.bases:
+                value = facts.resolve(arg.value, cls.parent or facts.root)
+                bases.append(value.qualname if value is not None and not value.instance else "?")
+        classes.append((qualname, tuple(bases)))
+    return ModuleSummary(
+        facts.module_name,
+        facts.path,
+        tuple(functions),
+        tuple(sorted(facts.imported_modules)),
+        tuple(sorted(aliases)),
+        tuple(classes),
+        len(facts.calls),
+        facts.framework,
+    )
+
+
+def _transparent(facts: ModuleFacts, scope: Scope) -> bool:
+    node = scope.node
+    if not isinstance(node, cst.FunctionDef) or not node.decorators:
+        return True
+    for decorator in node.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        value = facts.resolve(expr, scope.parent or facts.root)
+        if value is None or value.qualname not in TRANSPARENT_DECORATORS:
+            return False
+    return True

@@ -1,0 +1,112 @@
+"""The project pass: join the module summaries into one project, run the interprocedural
+rules over it, and place what they find. Modules the checked files import are summarised
+from disk on demand."""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from conclint.analysis import ModuleSummary
+from conclint.analysis.project import Project
+from conclint.cache import Cache, digest
+from conclint.diagnostic import Diagnostic
+from conclint.engine import per_file
+from conclint.engine.placing import CallLocator, place
+from conclint.engine.reuse import contents_of, dependencies_unchanged, placed_before, project_inputs, replace_moved, unedited_files
+from conclint.engine.settings import FileResult, Settings
+from conclint.rules import project_rules_for
+from conclint.rules.interprocedural import ProjectFinding
+
+
+def project_pass(
+    results: Sequence[FileResult],
+    settings: Settings,
+    root: str,
+    sources: Optional[Dict[str, Union[str, bytes]]] = None,
+    cache: Optional[Cache] = None,
+    reuse: bool = True,
+) -> List[Diagnostic]:
+    """Join the module summaries and run the interprocedural rules (CCL110, CCL501).
+
+    With a ``cache``, summaries of unchanged modules come from it; with ``reuse`` too, so
+    does the whole result when no summary and no module read from disk changed (not for
+    an editor's unsaved buffer). Then only findings that touch an edited file are placed
+    again, since the edit may have moved their calls."""
+    rules = project_rules_for(settings.codes)
+    if not rules or not results:
+        return []
+    summary_only = Settings(frozenset(), settings.blocking, settings.executor_wrappers)
+    inputs = None
+    if cache is not None and reuse:
+        inputs = project_inputs(results, cache)
+        previous = cache.project
+        if previous is not None and previous.inputs == inputs and dependencies_unchanged(previous.dependencies, cache):
+            return replace_moved(results, cache, previous)
+        for result in results:
+            if result.summary is None and result.cached:
+                full = os.path.abspath(result.path)
+                result.summary = cache.checked_summary(full)
+                entry = cache.results.get(full)
+                if result.summary is None and entry is not None and entry.summary_digest is not None:
+                    # The results are cached but the summaries file was lost: summarise again.
+                    result.summary = per_file.analyze_file(result.path, summary_only).summary
+    checked = [r.summary for r in results if r.summary is not None]
+    if not checked:
+        return []
+
+    def load(path: str) -> Optional[ModuleSummary]:
+        if cache is not None:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                return None
+            summary = cache.summary(path, stat)
+            if summary is not None:
+                return summary
+        result = per_file.analyze_file(path, summary_only)
+        if cache is not None and result.summary is not None:
+            try:
+                with open(path, "rb") as handle:
+                    cache.store_summary(path, os.stat(path), digest(handle.read()), result.summary)
+            except OSError:
+                pass
+        return result.summary
+
+    project = Project(checked, load, root)
+    locator = CallLocator(project.by_path.get, sources or {})
+    # Findings that were already found and placed last time, in files left as they were,
+    # keep their positions: placing needs each file's text and ``ast``.
+    known: Dict[ProjectFinding, Optional[Diagnostic]] = {}
+    contents = None
+    if inputs is not None and cache.project is not None:
+        contents = contents_of(results, cache)
+        unedited = unedited_files(results, contents, cache.project)
+        known = {f: d for f, d in cache.project.placed if f is not None and placed_before(f, unedited)}
+    placed: List[Tuple[Optional[ProjectFinding], Optional[Diagnostic]]] = []
+    diagnostics = []
+    for rule in rules:
+        try:
+            findings = list(rule.check_project(project, checked))
+        except Exception as exc:
+            error = per_file.internal_error(checked[0].path, f"{rule.code} ({rule.name}) in the project pass", exc)
+            placed.append((None, error))
+            diagnostics.append(error)
+            continue
+        for finding in findings:
+            diagnostic = known[finding] if finding in known else place(finding, locator)
+            placed.append((finding, diagnostic))
+            if diagnostic is not None:
+                diagnostics.append(diagnostic)
+    if cache is not None and inputs is not None:
+        dependencies = {}
+        for path in project.loaded:
+            try:
+                stat = os.stat(path)
+                dependencies[path] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                dependencies[path] = None
+        cache.set_project(inputs, placed, (dependencies, sorted(project.absent)), contents or contents_of(results, cache))
+    return diagnostics
+
+
