@@ -31,6 +31,18 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Handoff:
+    """A callable the function hands to a thread or a process."""
+
+    kind: str  # "thread", "process" or "process_pool"
+    how: str  # reads like "ThreadPoolExecutor.submit()"
+    callee: str  # as in :class:`Call`
+    bound: bool  # as in :class:`Call`
+    call: int  # index of the handing call among the module's calls
+    many: str = ""  # why several run at once ("" when nothing says so)
+
+
+@dataclass(frozen=True)
 class FunctionSummary:
     qualname: str
     is_async: bool
@@ -49,11 +61,8 @@ class FunctionSummary:
     #: It makes a call of unknown cost that the project pass cannot follow (an unresolved
     #: name, a call on an object of unknown type, a standard-library call that may compute).
     opaque: bool = False
-    #: Callables it hands to a thread or process: (kind, how, callee, bound, call index,
-    #: many); kind is "thread", "process" or "process_pool", "how" reads like
-    #: "ThreadPoolExecutor.submit()", callee/bound are as in :class:`Call`, and "many" says
-    #: why several run at once ("" when nothing says so).
-    handoffs: Tuple[Tuple[str, str, str, bool, int, str], ...] = ()
+    #: Callables it hands to a thread or process.
+    handoffs: Tuple[Handoff, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,22 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from conclint.analysis.module import ModuleFacts
 from conclint.analysis.scopes import ASSIGN, Scope
 from conclint.analysis.threads import (
+    CLASS,
     FUNCTION,
     LAMBDA,
-    CLASS,
     PROCESS,
     PROCESS_POOL,
+    SCOPE_NODES,
     FunctionBody,
-    Handoff,
-    ThreadFacts,
+    HandoffSite,
+    ModuleLookup,
     child_nodes,
     code_of,
+    parameters,
+    receivers,
     thread_facts,
 )
 from conclint.knowledge import cpu as K
@@ -32,12 +36,10 @@ PROCESS_ADVICE = """Processes are for CPU-bound work, and each has its own memor
 shared unless passed explicitly, and under the spawn and forkserver start methods each
 child starts by importing the main module again."""
 
-_SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
-
-def forces_fork(tf: ThreadFacts) -> bool:
+def forces_fork(facts: ModuleFacts) -> bool:
     """``multiprocessing.set_start_method("fork")`` somewhere in the module."""
-    for site in tf.facts.calls:
+    for site in facts.calls:
         args = site.node.args
         if not args or not isinstance(args[0].value, cst.SimpleString):
             continue
@@ -45,7 +47,7 @@ def forces_fork(tf: ThreadFacts) -> bool:
         tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         if tail != "set_start_method":
             continue
-        value = tf.facts.callee(site)
+        value = facts.callee(site)
         if value is not None and value.qualname == "multiprocessing.set_start_method":
             if args[0].value.evaluated_value in K.FORK_METHODS:
                 return True
@@ -120,14 +122,15 @@ class MissingMainGuard(Rule):
     MAX_DEPTH = 6
 
     def finish(self) -> None:
-        tf = thread_facts(self.facts)
-        if forces_fork(tf):
+        if forces_fork(self.facts):
             return
+        tf = thread_facts(self.facts)
+        lookup = tf.lookup
         by_index = {h.index: h for h in tf.handoffs()}
         direct: Dict[int, str] = {}  # function scope id -> what it starts first
         import_time: List[Tuple[object, Optional[str]]] = []
         for index, site in enumerate(self.facts.calls):
-            started = self._starts(tf, index, site, by_index)
+            started = self._starts(lookup, index, site, by_index)
             function = site.scope.function_scope
             if function is None:
                 import_time.append((site, started))
@@ -141,17 +144,17 @@ class MissingMainGuard(Rule):
                 continue
             if not direct:
                 continue
-            callee = self._local_function(tf, site)
+            callee = self._local_function(lookup, site)
             if callee is None:
                 continue
             if callees is None:
-                callees = self._callees(tf)
+                callees = self._callees(lookup)
             reached = self._reaches(callee, direct, callees, set(), 0)
             if reached:
                 findings.append((site, f"{callee.name}() starts child processes ({reached}) and is called at import time"))
         if not findings:
             return
-        parents = tf.parents(self.facts.module)
+        parents = lookup.parents(self.facts.module)
         for site, text in findings:
             if self._guarded(site.node, parents):
                 continue
@@ -161,26 +164,26 @@ class MissingMainGuard(Rule):
                 "every child re-imports this module and starts processes again: move it under the guard",
             )
 
-    def _callees(self, tf: ThreadFacts) -> Dict[int, List[Scope]]:
+    def _callees(self, lookup: ModuleLookup) -> Dict[int, List[Scope]]:
         """Function scope id -> the functions of this module it calls."""
         callees: Dict[int, List[Scope]] = {}
         for site in self.facts.calls:
             function = site.scope.function_scope
             if function is not None and function.kind == "function":
-                callee = self._local_function(tf, site)
+                callee = self._local_function(lookup, site)
                 if callee is not None:
                     callees.setdefault(id(function), []).append(callee)
         return callees
 
     @staticmethod
-    def _local_function(tf: ThreadFacts, site) -> Optional[Scope]:
-        value = tf.facts.callee(site)
+    def _local_function(lookup: ModuleLookup, site) -> Optional[Scope]:
+        value = lookup.facts.callee(site)
         if value is None or value.instance or value.bound:
             return None
-        function = tf.function(value.qualname)
+        function = lookup.function(value.qualname)
         if function is None or function.is_async or function.method_class() is not None:
             return None
-        return function if tf.transparent(function) else None
+        return function if lookup.transparent(function) else None
 
     def _reaches(self, function: Scope, direct, callees, seen: Set[int], depth: int) -> Optional[str]:
         if id(function) in seen or depth > self.MAX_DEPTH:
@@ -195,28 +198,26 @@ class MissingMainGuard(Rule):
         return None
 
     @staticmethod
-    def _starts(tf: ThreadFacts, index: int, site, by_index: Dict[int, Handoff]) -> Optional[str]:
+    def _starts(lookup: ModuleLookup, index: int, site, by_index: Dict[int, HandoffSite]) -> Optional[str]:
         func = site.node.func
         tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         if tail not in ("Pool", "Manager", "start", "submit", "map"):
             return None
-        value = tf.facts.callee(site)
+        value = lookup.facts.callee(site)
         if value is None or value.instance:
             return None
         if not value.bound:
             return f"{tail}()" if value.qualname in K.PROCESS_STARTING_CALLS else None
         if value.owner == "multiprocessing.get_context()" and tail in ("Pool", "Manager") and isinstance(func, cst.Attribute):
-            context = func.value
-            method = tf._inline_method(context) if isinstance(context, cst.Call) else tf.start_method(context, site.scope)
+            method = lookup.start_method(func.value, site.scope)
             return None if method in K.FORK_METHODS else f"{tail}()"
         if tail == "start" and isinstance(func, cst.Attribute):
-            kind = tf.instance_type(func.value, site.scope)
-            cls = tf.facts.resolver.local_classes.get(kind) if kind else None
-            if kind in K.PROCESS_TYPES or (cls is not None and tf.local_class_ancestry(cls) & K.PROCESS_CLASSES):
-                made = tf.constructor(func.value, site.scope)
+            kind = lookup.instance_type(func.value, site.scope)
+            cls = lookup.facts.resolver.local_classes.get(kind) if kind else None
+            if kind in K.PROCESS_TYPES or (cls is not None and lookup.local_class_ancestry(cls) & K.PROCESS_CLASSES):
+                made = lookup.constructor(func.value, site.scope)
                 if made is not None and isinstance(made[0].func, cst.Attribute):
-                    context = made[0].func.value
-                    method = tf._inline_method(context) if isinstance(context, cst.Call) else tf.start_method(context, made[1])
+                    method = lookup.start_method(made[0].func.value, made[1])
                     if method in K.FORK_METHODS:
                         return None
                 return "Process.start()"
@@ -299,7 +300,7 @@ class UnpicklableTask(Rule):
                 if handoff.start_method in K.FORK_METHODS:
                     continue
                 if fork is None:
-                    fork = forces_fork(tf)
+                    fork = forces_fork(self.facts)
                 if fork:
                     continue
             what = self._unpicklable(handoff)
@@ -313,7 +314,7 @@ class UnpicklableTask(Rule):
             )
 
     @staticmethod
-    def _unpicklable(handoff: Handoff) -> Optional[str]:
+    def _unpicklable(handoff: HandoffSite) -> Optional[str]:
         target = handoff.target
         if target.kind == LAMBDA:
             return "a lambda"
@@ -397,16 +398,17 @@ class LostUpdateInChild(Rule):
 
     def finish(self) -> None:
         tf = thread_facts(self.facts)
+        lookup = tf.lookup
         reported: Set[int] = set()
         for handoff in tf.handoffs():
             if handoff.kind not in (PROCESS, PROCESS_POOL) or handoff.target.kind != FUNCTION:
                 continue
             scope = handoff.target.scope
-            if scope is None or scope.is_async or not isinstance(handoff.target.node, cst.FunctionDef) or not tf.transparent(scope):
+            if scope is None or scope.is_async or not isinstance(handoff.target.node, cst.FunctionDef) or not lookup.transparent(scope):
                 continue
-            reads = _ReadsAfter(tf, handoff)
-            params = self._params(tf, handoff)
-            for node, name, detail in self._changes(tf, handoff.target.node, scope, params):
+            reads = _ReadsAfter(lookup, handoff)
+            params = self._params(lookup, handoff)
+            for node, name, detail in self._changes(lookup, handoff.target.node, scope, params):
                 if id(node) in reported or not reads.reads(name):
                     continue
                 reported.add(id(node))
@@ -420,46 +422,36 @@ class LostUpdateInChild(Rule):
                 )
 
     @staticmethod
-    def _params(tf: ThreadFacts, handoff: Handoff) -> Dict[str, Tuple[str, str]]:
+    def _params(lookup: ModuleLookup, handoff: HandoffSite) -> Dict[str, Tuple[str, str]]:
         """Target parameter -> (the parent's name for the object, its type), for objects
         the parent made itself and passed in."""
         node = handoff.target.node
         assert isinstance(node, cst.FunctionDef)
-        params = list(node.params.posonly_params) + list(node.params.params)
-        if handoff.target.bound or handoff.target.own_instance:
-            params = params[1:]
-        by_name = {p.name.value: p for p in params + list(node.params.kwonly_params)}
+        skip_self = handoff.target.bound or handoff.target.own_instance
+        params = parameters(node, skip_self)
         found: Dict[str, Tuple[str, str]] = {}
         fixed = list(handoff.target.partial_args)
         if handoff.per_item:
             per_call = []
             iterable = handoff.args[0].value if handoff.args else None
             if isinstance(iterable, cst.Name) and len(fixed) < len(params) and not any(a.keyword for a in fixed):
-                kind = _element_type(tf, iterable, handoff.scope)
+                kind = _element_type(lookup, iterable, handoff.scope)
                 if kind:
                     found[params[len(fixed)].name.value] = (iterable.value, kind)
         else:
             per_call = list(handoff.args or ())
-        position = 0
-        for arg in fixed + per_call:
-            if arg.star:
-                break
-            if arg.keyword is not None:
-                param = by_name.get(arg.keyword.value)
-            else:
-                param = params[position] if position < len(params) else None
-                position += 1
-            if param is None or not isinstance(arg.value, cst.Name):
+        for _, arg, param in receivers(node, skip_self, fixed + per_call):
+            if not isinstance(arg.value, cst.Name):
                 continue
-            kind = tf.container_type(arg.value, handoff.scope) or _local_instance(tf, arg.value, handoff.scope)
+            kind = lookup.container_type(arg.value, handoff.scope) or lookup.local_instance(arg.value, handoff.scope)
             if kind:
                 found[param.name.value] = (arg.value.value, kind)
         return found
 
     @staticmethod
-    def _changes(tf: ThreadFacts, node: cst.FunctionDef, scope: Scope, params: Dict[str, Tuple[str, str]]):
+    def _changes(lookup: ModuleLookup, node: cst.FunctionDef, scope: Scope, params: Dict[str, Tuple[str, str]]):
         """(node, the parent's name for the state, what the change is) for each change."""
-        body = FunctionBody(tf, node)
+        body = FunctionBody(lookup, node)
 
         def state(expr: cst.BaseExpression, call_scope: Scope) -> Optional[Tuple[str, str]]:
             if not isinstance(expr, cst.Name):
@@ -473,13 +465,13 @@ class LostUpdateInChild(Rule):
                     return params[expr.value]
                 return None
             if all(b.kind == ASSIGN and b.scope is not None and b.scope.function_scope is None for b in bindings):
-                kind = tf.container_type(expr, call_scope)
+                kind = lookup.container_type(expr, call_scope)
                 return (expr.value, kind) if kind else None
             return None
 
         for item in body.nodes:
             if isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute):
-                located = tf.site(item)
+                located = lookup.site(item)
                 if located is None or located[1].scope.function_scope is not scope:
                     continue
                 found = state(item.func.value, located[1].scope)
@@ -509,7 +501,7 @@ class LostUpdateInChild(Rule):
                         break
 
 
-def _element_type(tf: ThreadFacts, name: cst.Name, scope: Scope) -> str:
+def _element_type(lookup: ModuleLookup, name: cst.Name, scope: Scope) -> str:
     """The container type of every element of a list the parent built: ``[{...}, {...}]``,
     ``[[] for _ in range(n)]``."""
     bindings = scope.lookup(name.value) or []
@@ -517,23 +509,15 @@ def _element_type(tf: ThreadFacts, name: cst.Name, scope: Scope) -> str:
         return ""
     value, value_scope = bindings[0].value, bindings[0].scope
     if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-        return tf.container_type(value.elt, value_scope) if isinstance(value.elt, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)) else ""
+        return lookup.container_type(value.elt, value_scope) if isinstance(value.elt, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)) else ""
     if isinstance(value, (cst.List, cst.Tuple)) and value.elements:
         kinds = {
-            tf.container_type(e.value, value_scope)
+            lookup.container_type(e.value, value_scope)
             if isinstance(e.value, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp))
             else ""
             for e in value.elements
         }
         return kinds.pop() if len(kinds) == 1 else ""
-    return ""
-
-
-def _local_instance(tf: ThreadFacts, expr: cst.Name, scope: Scope) -> str:
-    value = tf.resolve(expr, scope)
-    if value is not None and value.instance and value.qualname in tf.facts.resolver.local_classes:
-        if tf.constructor(expr, scope) is not None:
-            return f"class:{value.qualname}"
     return ""
 
 
@@ -544,15 +528,15 @@ def _value_children(node: cst.CSTNode) -> List[cst.CSTNode]:
         return [node.value]
     if isinstance(node, cst.Arg):
         return [node.value]
-    return [c for c in child_nodes(node) if not isinstance(c, _SCOPE_NODES)]
+    return [c for c in child_nodes(node) if not isinstance(c, SCOPE_NODES)]
 
 
 class _ReadsAfter:
     """Loads of a name in the parent (the function, or import-time code, that made the
     hand-off) after the hand-off, in source order; nested functions are not the parent."""
 
-    def __init__(self, tf: ThreadFacts, handoff: Handoff) -> None:
-        self.tf = tf
+    def __init__(self, lookup: ModuleLookup, handoff: HandoffSite) -> None:
+        self.lookup = lookup
         self.handoff = handoff
         self._names: Optional[Set[str]] = None
 
@@ -562,7 +546,7 @@ class _ReadsAfter:
         return name in self._names
 
     def _collect(self) -> Set[str]:
-        root = self.tf.container_node(self.handoff.scope)
+        root = self.lookup.container_node(self.handoff.scope)
         start: cst.CSTNode = root.body if isinstance(root, cst.FunctionDef) else root
         names: Set[str] = set()
         after = False

@@ -2,17 +2,30 @@
 
 CCL201 and CCL202 run in the project pass (the callable handed over may live in another
 module); CCL301-CCL305 look at one module, after the traversal. The facts they share are in
-:mod:`conclint.analysis.threads`, which also decides which one code each shared-state site
-gets (CCL304 over CCL303 over CCL301/CCL302).
+:mod:`conclint.analysis.threads`; here each shared-state site gets its one, most specific
+code (CCL304 over CCL303 over CCL301/CCL302) and its message.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, List, Sequence, Tuple
+from typing import ClassVar, Iterator, List, Sequence, Set, Tuple
 
+import libcst as cst
+
+from conclint.analysis.module import ModuleFacts
 from conclint.analysis.project import Project
-from conclint.analysis.summary import ModuleSummary
-from conclint.analysis.threads import PROCESS_POOL, THREAD, ProjectWork, per_call_locks, thread_facts
+from conclint.analysis.summary import Handoff, ModuleSummary
+from conclint.analysis.threads import (
+    CHECK,
+    PROCESS_POOL,
+    REBIND,
+    THREAD,
+    UPDATE,
+    ProjectWork,
+    SharedAccess,
+    per_call_locks,
+    thread_facts,
+)
 from conclint.knowledge.catalogue import default_catalogue
 from conclint.knowledge.cpu import HANDOFF_WORDS
 from conclint.rules.base import Rule
@@ -21,6 +34,7 @@ from conclint.rules.interprocedural import ProjectFinding, short_name
 
 THREAD_ADVICE = """Threads are for I/O-bound work: the GIL lets one thread run Python code at
 a time, so CPU-bound work on threads is serialised; processes are for CPU-bound work."""
+
 
 SHARED_ADVICE = """Threads share memory, so shared mutable state needs a lock (or a
 thread-safe queue, or no sharing at all: return values)."""
@@ -48,18 +62,18 @@ class _ProjectRule(Rule):
     kind: ClassVar[str] = THREAD
 
     @classmethod
-    def _entries(cls, project: Project, checked: Sequence[ModuleSummary], work: ProjectWork):
-        """(module, entry, function ref) for every hand-off of this kind, once per call."""
+    def _handoffs(cls, project: Project, checked: Sequence[ModuleSummary], work: ProjectWork):
+        """(module, hand-off, function ref) for every hand-off of this kind, once per call."""
         seen = set()
         for module in checked:
             for function in module.functions:
-                for entry in function.handoffs:
-                    if len(entry) != 6 or entry[0] != cls.kind or (module.path, entry[4]) in seen:
+                for handoff in function.handoffs:
+                    if handoff.kind != cls.kind or (module.path, handoff.call) in seen:
                         continue
-                    target = work.handed(entry, module)
+                    target = work.handed(handoff, module)
                     if target is not None:
-                        seen.add((module.path, entry[4]))
-                        yield module, entry, target
+                        seen.add((module.path, handoff.call))
+                        yield module, handoff, target
 
 
 class CpuBoundInThread(_ProjectRule):
@@ -146,16 +160,16 @@ class CpuBoundInThread(_ProjectRule):
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
         work = ProjectWork(project, default_catalogue())
-        for module, entry, target in cls._entries(project, checked, work):
-            if not entry[5]:
+        for module, handoff, target in cls._handoffs(project, checked, work):
+            if not handoff.many:
                 continue  # one CPU-bound thread loses no parallelism
             chain = work.cpu_chain(target)
             if not chain or project.blocking_chain(target):
                 continue
-            yield cls._finding(module, entry, chain)
+            yield cls._finding(module, handoff, chain)
 
     @classmethod
-    def _finding(cls, module: ModuleSummary, entry, chain) -> ProjectFinding:
+    def _finding(cls, module: ModuleSummary, handoff: Handoff, chain) -> ProjectFinding:
         names = [f"{short_name(ref.function, ref.module)}()" for ref, _ in chain]
         heavy = chain[-1][0]
         reason = heavy.function.cpu
@@ -164,7 +178,7 @@ class CpuBoundInThread(_ProjectRule):
         else:
             what = f"{names[0]} is CPU-bound ({' -> '.join(names)}: {reason})"
         message = (
-            f"{what} but runs on several threads at once ({entry[5]}): the GIL lets only one of them "
+            f"{what} but runs on several threads at once ({handoff.many}): the GIL lets only one of them "
             "compute at a time; run it in a ProcessPoolExecutor or multiprocessing.Pool instead"
         )
         trace: List[Tuple[str, int, str]] = []
@@ -172,7 +186,7 @@ class CpuBoundInThread(_ProjectRule):
             trace.append((ref.module.path, call.call, f"{names[i]} calls {names[i + 1]}"))
         if heavy.function.cpu_call >= 0:
             trace.append((heavy.module.path, heavy.function.cpu_call, f"{names[-1]}: {reason}"))
-        return ProjectFinding(module.path, entry[4], cls.code, message, tuple(trace))
+        return ProjectFinding(module.path, handoff.call, cls.code, message, tuple(trace))
 
 
 class IoBoundInProcessPool(_ProjectRule):
@@ -230,7 +244,7 @@ class IoBoundInProcessPool(_ProjectRule):
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
         work = ProjectWork(project, default_catalogue())
-        for module, entry, target in cls._entries(project, checked, work):
+        for module, handoff, target in cls._handoffs(project, checked, work):
             owner = target.function.qualname.rsplit(".", 1)[0]
             if owner in project.functions(target.module):
                 continue  # a nested function cannot be pickled at all: CCL402 says so
@@ -239,11 +253,59 @@ class IoBoundInProcessPool(_ProjectRule):
                 continue
             name = short_name(target.function, target.module)
             message = (
-                f"{name}() only waits on I/O ({display_name(io)}()) but runs in a process pool via {entry[1]}: "
+                f"{name}() only waits on I/O ({display_name(io)}()) but runs in a process pool via {handoff.how}: "
                 "a process adds start-up, memory and pickling for work a thread waits on just as well; "
                 "use a ThreadPoolExecutor (or async I/O) instead"
             )
-            yield ProjectFinding(module.path, entry[4], cls.code, message, ())
+            yield ProjectFinding(module.path, handoff.call, cls.code, message, ())
+
+
+def shared_state_findings(facts: ModuleFacts) -> Iterator[Tuple[str, cst.CSTNode, str]]:
+    """(code, node, message) for the accesses to shared state that are findings.
+
+    Only code that runs on several threads at once is reported: two different thread
+    functions touching the same state may well run one after the other (a pool's
+    ``with`` block waits for its tasks), which conclint cannot tell."""
+    seen: Set[int] = set()
+    for access in thread_facts(facts).shared_accesses():
+        if access.covered or access.kind == REBIND or id(access.node) in seen or not access.root.how:
+            continue
+        why = f"{access.root.name} runs on several threads at once ({access.root.how})"
+        seen.add(id(access.node))
+        code, message = _message(access, why)
+        yield code, access.node, message
+
+
+def _message(access: SharedAccess, why: str) -> Tuple[str, str]:
+    subject = access.subject
+    text = subject.text
+    if access.kind == CHECK:
+        atomic = " (or use dict.setdefault, which checks and sets in one step)" if subject.type in (
+            "builtins.dict", "collections.OrderedDict", "collections.defaultdict"
+        ) and access.detail.endswith("= ...") else ""
+        return "CCL304", (
+            f"check-then-act on shared {text}: {why}, and another thread can change {text} between this "
+            f"check and {access.detail}; hold one threading.Lock around both{atomic}"
+        )
+    if access.kind == UPDATE:
+        return "CCL303", (
+            f"{access.detail} is a read-modify-write of shared {text}: {why}, so updates can be lost; "
+            "do it while holding a threading.Lock"
+        )
+    if subject.category == "global":
+        return "CCL301", (
+            f"{access.detail} mutates the module-level {text} without a lock: {why}; "
+            "guard it with a threading.Lock, or hand results back through return values or a queue.Queue"
+        )
+    owner = {
+        "param": "the same object passed to every thread",
+        "closure": "captured from the enclosing function and shared by every thread",
+        "self": "an attribute of the object whose method runs on the threads",
+    }[subject.category]
+    return "CCL302", (
+        f"{access.detail} mutates {text}, {owner}, without a lock: {why}; "
+        "guard it with a threading.Lock, or give each thread its own object and combine the results"
+    )
 
 
 class _SharedStateRule(Rule):
@@ -251,9 +313,9 @@ class _SharedStateRule(Rule):
     options = "None. " + " ".join(_THREAD_SAFE_NOTE.split())
 
     def finish(self) -> None:
-        for finding in thread_facts(self.facts).shared_state():
-            if finding.code == self.code:
-                self.report(finding.node, finding.message)
+        for code, node, message in shared_state_findings(self.facts):
+            if code == self.code:
+                self.report(node, message)
 
 
 class UnsynchronizedGlobalMutation(_SharedStateRule):

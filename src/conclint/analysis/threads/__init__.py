@@ -1,0 +1,87 @@
+"""Facts about threads and processes, shared by the CCL2xx, CCL3xx and CCL4xx rules.
+
+Everything is computed after the traversal, from :class:`ModuleFacts`, and only walks the
+few function bodies that matter. By concern:
+
+* :mod:`.handoffs`: the calls that run a callable on another thread or process, and what
+  that callable is; :mod:`.concurrency`: whether several of them run at once.
+* :mod:`.cpu`: CPU-heavy loops and calls of unknown cost, for the summaries.
+* :mod:`.shared_roots`, :mod:`.shared_subjects`, :mod:`.shared_state`: what code running
+  on threads changes without a lock (CCL301-CCL304).
+* :mod:`.locks` and :mod:`.body`: which code runs with a lock held; locks made per call.
+* :mod:`.summaries`: the fields they add to a module summary; :mod:`.project_work`: the
+  project pass's questions about hand-offs, across modules.
+* :mod:`.lookup` and :mod:`.syntax`: what all of them look up in a module and its nodes;
+  :mod:`.facts`: the per-module entry point, :func:`thread_facts`.
+"""
+
+from conclint.analysis.threads.body import FunctionBody
+from conclint.analysis.threads.concurrency import Concurrency, names_bound_in
+from conclint.analysis.threads.cpu import CpuLoop, cheap_call, cpu_loops, opaque_functions
+from conclint.analysis.threads.facts import ThreadFacts, thread_facts
+from conclint.analysis.threads.handoffs import (
+    CLASS,
+    EXTERNAL,
+    FUNCTION,
+    LAMBDA,
+    PROCESS,
+    PROCESS_POOL,
+    THREAD,
+    UNKNOWN,
+    HandoffSite,
+    Target,
+    find_handoffs,
+    parameters,
+    receivers,
+)
+from conclint.analysis.threads.locks import PerCallLock, lock_held, per_call_locks
+from conclint.analysis.threads.lookup import ModuleLookup, module_lookup
+from conclint.analysis.threads.project_work import ProjectWork
+from conclint.analysis.threads.shared_roots import ThreadRoot
+from conclint.analysis.threads.shared_state import CHECK, MUTATE, REBIND, UPDATE, SharedAccess
+from conclint.analysis.threads.shared_subjects import Subject
+from conclint.analysis.threads.summaries import summary_fields
+from conclint.analysis.threads.syntax import SCOPE_NODES, block_statements, child_nodes, code_of
+
+__all__ = [
+    "CHECK",
+    "CLASS",
+    "EXTERNAL",
+    "FUNCTION",
+    "LAMBDA",
+    "MUTATE",
+    "PROCESS",
+    "PROCESS_POOL",
+    "REBIND",
+    "SCOPE_NODES",
+    "THREAD",
+    "UNKNOWN",
+    "UPDATE",
+    "Concurrency",
+    "CpuLoop",
+    "FunctionBody",
+    "HandoffSite",
+    "ModuleLookup",
+    "PerCallLock",
+    "ProjectWork",
+    "SharedAccess",
+    "Subject",
+    "Target",
+    "ThreadFacts",
+    "ThreadRoot",
+    "block_statements",
+    "cheap_call",
+    "child_nodes",
+    "code_of",
+    "cpu_loops",
+    "find_handoffs",
+    "lock_held",
+    "module_lookup",
+    "names_bound_in",
+    "opaque_functions",
+    "parameters",
+    "per_call_locks",
+    "receivers",
+    "summary_fields",
+    "thread_facts",
+]

@@ -1,0 +1,360 @@
+"""Hand-offs: the calls that run a callable on another thread or in another process, and
+what that callable is.
+
+``threading.Thread(target=...)``, ``threading.Timer``, executor ``submit``/``map``,
+``asyncio.to_thread``, ``loop.run_in_executor``, anyio/trio ``to_thread.run_sync``,
+configured executor wrappers, ``multiprocessing.Process``, ``Pool`` methods,
+``get_context(...)`` variants, and the construction of ``Thread``/``Process`` subclasses;
+the callable is resolved through ``functools.partial``, methods and imports. An executor
+whose kind (threads or processes) cannot be told is no hand-off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
+
+import libcst as cst
+
+from conclint.analysis.module import CallSite
+from conclint.analysis.scopes import Scope, Value
+from conclint.analysis.threads.lookup import ModuleLookup
+from conclint.knowledge import cpu as K
+
+# Where a hand-off runs its callable.
+THREAD = "thread"
+PROCESS = "process"
+PROCESS_POOL = "process_pool"
+
+# What the callable is (:attr:`Target.kind`).
+FUNCTION = "function"
+LAMBDA = "lambda"
+CLASS = "class"
+EXTERNAL = "external"
+UNKNOWN = "unknown"
+
+#: Last names of the calls that can be hand-offs (a cheap filter before resolving).
+_HANDOFF_TAILS = frozenset(
+    {"Thread", "Timer", "start_new_thread", "start_new", "Process", "to_thread", "run_sync", "run_in_executor"}
+    | K.EXECUTOR_METHODS
+    | set(K.POOL_METHODS)
+)
+
+
+@dataclass
+class Target:
+    """The callable of a hand-off, as far as it can be known."""
+
+    kind: str
+    node: Optional[cst.CSTNode] = None  # FunctionDef, Lambda or ClassDef
+    scope: Optional[Scope] = None  # the function's (or class's) scope; for a lambda, its own
+    qualname: str = ""
+    #: A method looked up on an instance (``self.work``): that instance is shared by every
+    #: call; ``receiver`` is the expression it was looked up on.
+    bound: bool = False
+    receiver: Optional[cst.BaseExpression] = None
+    #: Arguments bound by ``functools.partial``: every call receives these same objects.
+    partial_args: Tuple[cst.Arg, ...] = ()
+    #: ``run`` of a Thread/Process subclass: ``self`` is the thread object itself.
+    own_instance: bool = False
+
+    @property
+    def key(self) -> Tuple[str, int]:
+        return (self.kind, id(self.node) if self.node is not None else hash(self.qualname))
+
+    @property
+    def display(self) -> str:
+        if self.kind == LAMBDA:
+            return "a lambda"
+        name = self.qualname.rsplit(".", 1)[-1] if self.qualname else "?"
+        if self.scope is not None and self.scope.method_class() is not None:
+            name = f"{self.scope.method_class().name}.{name}"
+        return f"{name}()"
+
+
+@dataclass
+class HandoffSite:
+    """One call that hands a callable to a thread or a process."""
+
+    site: CallSite
+    index: int
+    kind: str  # THREAD, PROCESS or PROCESS_POOL
+    via: str  # how, for messages: "ThreadPoolExecutor.map()"
+    callable: Optional[cst.BaseExpression]
+    target: Target
+    #: The arguments each call gets after the partial ones (``None``: not known). For a
+    #: map-like hand-off they are the iterables.
+    args: Optional[Tuple[cst.Arg, ...]] = ()
+    per_item: bool = False  # map-like: called once per element
+    start_method: str = ""  # "fork", "spawn", ... when a context says so
+
+    @property
+    def scope(self) -> Scope:
+        return self.site.scope
+
+
+def find_handoffs(lookup: ModuleLookup) -> List[HandoffSite]:
+    """The hand-offs of a module, in source order."""
+    finder = _HandoffFinder(lookup)
+    found = []
+    for index, site in enumerate(lookup.facts.calls):
+        handoff = finder.classify(index, site)
+        if handoff is not None:
+            found.append(handoff)
+    return found
+
+
+def _positional(call: cst.Call) -> Tuple[List[cst.Arg], bool]:
+    """Positional arguments up to the first ``*args``, and whether there was one."""
+    found = []
+    for arg in call.args:
+        if arg.star:
+            return found, True
+        if arg.keyword is None:
+            found.append(arg)
+    return found, False
+
+
+def _argument(call: cst.Call, keyword: Optional[str], position: int) -> Optional[cst.BaseExpression]:
+    if keyword is not None:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                return arg.value
+    found, _ = _positional(call)
+    return found[position].value if 0 <= position < len(found) else None
+
+
+def _packed(args: Optional[cst.BaseExpression], kwargs: Optional[cst.BaseExpression]) -> Optional[Tuple[cst.Arg, ...]]:
+    """``args=(a, b), kwargs={"k": v}`` as call arguments; ``None`` when not literal."""
+    found: List[cst.Arg] = []
+    if args is not None:
+        if not isinstance(args, (cst.Tuple, cst.List)):
+            return None
+        for element in args.elements:
+            if isinstance(element, cst.StarredElement):
+                return None
+            found.append(cst.Arg(value=element.value))
+    if kwargs is not None:
+        if not isinstance(kwargs, cst.Dict):
+            return None
+        for element in kwargs.elements:
+            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
+                return None
+            key = element.key.evaluated_value
+            if not isinstance(key, str) or not key.isidentifier():
+                return None
+            found.append(cst.Arg(value=element.value, keyword=cst.Name(key)))
+    return tuple(found)
+
+
+def _pool_kind(pool: Optional[str]) -> Optional[str]:
+    """THREAD or PROCESS_POOL for a known executor or pool type; else ``None``."""
+    if pool in K.THREAD_POOLS:
+        return THREAD
+    if pool in K.PROCESS_POOLS:
+        return PROCESS_POOL
+    return None
+
+
+def parameters(node: Union[cst.FunctionDef, cst.Lambda], skip_self: bool) -> List[cst.Param]:
+    """The parameters that positional arguments fill, in order; without the first one
+    (``self``) when ``skip_self``."""
+    found = list(node.params.posonly_params) + list(node.params.params)
+    return found[1:] if skip_self else found
+
+
+def receivers(
+    node: Union[cst.FunctionDef, cst.Lambda], skip_self: bool, args: Sequence[cst.Arg]
+) -> Iterator[Tuple[int, cst.Arg, cst.Param]]:
+    """(index, argument, parameter) for each of the call arguments ``args`` that a
+    parameter receives, up to the first ``*args`` or ``**kwargs``."""
+    params = parameters(node, skip_self)
+    by_name = {p.name.value: p for p in params + list(node.params.kwonly_params)}
+    position = 0
+    for index, arg in enumerate(args):
+        if arg.star:
+            break
+        if arg.keyword is not None:
+            param = by_name.get(arg.keyword.value)
+        else:
+            param = params[position] if position < len(params) else None
+            position += 1
+        if param is not None:
+            yield index, arg, param
+
+
+class _HandoffFinder:
+    """Tells whether a call is a hand-off, through which API, and of what callable."""
+
+    def __init__(self, lookup: ModuleLookup) -> None:
+        self.lookup = lookup
+        self.facts = lookup.facts
+        self.wrapper_tails = frozenset(name.rsplit(".", 1)[-1] for name in self.facts.executors)
+
+    def classify(self, index: int, site: CallSite) -> Optional[HandoffSite]:
+        func = site.node.func
+        tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        if tail is None or not (tail in _HANDOFF_TAILS or tail in self.wrapper_tails or tail[:1].isupper()):
+            return None
+        if tail == "run_in_executor" and isinstance(func, cst.Attribute):
+            return self._run_in_executor(index, site, func)
+        value = self.facts.callee(site)
+        if value is None and isinstance(func, cst.Attribute):
+            # ``ctx.Pool()`` objects: the receiver's type is found from its constructor.
+            value = Value(f"?.{tail}", bound=True)
+        if value is None or value.instance:
+            return None
+        name = value.qualname
+        if not value.bound:
+            if name in K.THREAD_STARTERS:
+                return self._starter(index, site, THREAD, name.rsplit(".", 1)[-1], K.THREAD_STARTERS[name])
+            if name in K.PROCESS_TYPES:
+                return self._starter(index, site, PROCESS, "Process", ("target", 1, 3, 4))
+            if name in self.facts.executors:
+                return self._wrapper(index, site, name)
+            cls = self.facts.resolver.local_classes.get(name)
+            if cls is not None:
+                return self._subclass(index, site, cls)
+            return None
+        if value.owner == "multiprocessing.get_context()" and value.attr == "Process" and isinstance(func, cst.Attribute):
+            method = self.lookup.start_method(func.value, site.scope)
+            return self._starter(index, site, PROCESS, "Process", ("target", 1, 3, 4), method)
+        if name in self.facts.executors:
+            return self._wrapper(index, site, name)
+        if not isinstance(func, cst.Attribute):
+            return None
+        pool = self.lookup.instance_type(func.value, site.scope)
+        kind = _pool_kind(pool)
+        if kind is None:
+            return None
+        short = pool.rsplit(".", 1)[-1] if pool != "multiprocessing.pool.Pool" else "Pool"
+        if pool.startswith("concurrent.futures"):
+            if tail not in K.EXECUTOR_METHODS:
+                return None
+            return self._executor_method(index, site, kind, f"{short}.{tail}()", tail == "map")
+        style = K.POOL_METHODS.get(tail)
+        if style is None:
+            return None
+        return self._pool_method(index, site, kind, f"{short}.{tail}()", style)
+
+    def _starter(self, index, site, kind, short, spec, start_method: str = "") -> Optional[HandoffSite]:
+        keyword, position, args_position, kwargs_position = spec
+        call = site.node
+        target_expr = _argument(call, keyword, position)
+        if target_expr is None:
+            return None
+        args = _packed(_argument(call, "args", args_position), _argument(call, "kwargs", kwargs_position))
+        via = f"{short}(target=...)" if keyword == "target" else f"{short}()"
+        return HandoffSite(site, index, kind, via, target_expr, self.target(target_expr, site.scope), args, start_method=start_method)
+
+    def _wrapper(self, index, site, name) -> Optional[HandoffSite]:
+        found, star = _positional(site.node)
+        if not found:
+            return None
+        short = ".".join(name.split(".")[-2:]) if name.startswith(("asyncio.", "anyio.", "trio.")) else name.rsplit(".", 1)[-1]
+        if name == "asyncio.to_thread":
+            short = "asyncio.to_thread"
+        rest = None if star else tuple(a for a in site.node.args[1:] if not (name != "asyncio.to_thread" and a.keyword is not None))
+        expr = found[0].value
+        return HandoffSite(site, index, THREAD, f"{short}()", expr, self.target(expr, site.scope), rest)
+
+    def _run_in_executor(self, index, site, func: cst.Attribute) -> Optional[HandoffSite]:
+        receiver = self.lookup.resolve(func.value, site.scope)
+        if receiver is not None:
+            if not receiver.instance and not receiver.bound:
+                return None  # a module or a class
+            if receiver.instance and receiver.qualname in self.facts.catalogue.types and receiver.qualname != "asyncio.AbstractEventLoop":
+                return None  # a known object that is not an event loop
+        found, star = _positional(site.node)
+        if len(found) < 2:
+            return None
+        executor = found[0].value
+        if isinstance(executor, cst.Name) and executor.value == "None":
+            kind, via = THREAD, "loop.run_in_executor(None, ...)"
+        else:
+            pool = self.lookup.instance_type(executor, site.scope)
+            kind = _pool_kind(pool)
+            if kind is None:
+                return None
+            via = f"loop.run_in_executor({pool.rsplit('.', 1)[-1]}, ...)"
+        expr = found[1].value
+        rest = None if star else tuple(found[2:])
+        return HandoffSite(site, index, kind, via, expr, self.target(expr, site.scope), rest)
+
+    def _executor_method(self, index, site, kind, via, per_item) -> Optional[HandoffSite]:
+        found, star = _positional(site.node)
+        if not found:
+            return None
+        expr = found[0].value
+        rest = None if star else tuple(a for a in site.node.args[1:] if not (per_item and a.keyword is not None))
+        return HandoffSite(site, index, kind, via, expr, self.target(expr, site.scope), rest, per_item=per_item)
+
+    def _pool_method(self, index, site, kind, via, style) -> Optional[HandoffSite]:
+        call = site.node
+        expr = _argument(call, "func", 0)
+        if expr is None:
+            return None
+        if style == "args":
+            args = _packed(_argument(call, "args", 1), _argument(call, "kwds", 2))
+            return HandoffSite(site, index, kind, via, expr, self.target(expr, site.scope), args)
+        iterable = _argument(call, "iterable", 1)
+        args = (cst.Arg(value=iterable),) if iterable is not None and style == "iterable" else None
+        return HandoffSite(site, index, kind, via, expr, self.target(expr, site.scope), args, per_item=True)
+
+    def _subclass(self, index, site, cls: Scope) -> Optional[HandoffSite]:
+        ancestry = self.lookup.local_class_ancestry(cls)
+        if K.THREAD_CLASS in ancestry:
+            kind, base = THREAD, "Thread"
+        elif ancestry & K.PROCESS_CLASSES:
+            kind, base = PROCESS, "Process"
+        else:
+            return None
+        run = self.lookup.method(cls, "run")
+        if run is None or not isinstance(run.node, cst.FunctionDef):
+            return None
+        target = Target(FUNCTION, run.node, run, run.qualname, own_instance=True)
+        return HandoffSite(site, index, kind, f"{cls.name}(), a {base} subclass", None, target, None)
+
+    def target(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Target:
+        """What a callable expression runs: a function or method of this module, a lambda,
+        a class, something imported (``EXTERNAL``), or ``UNKNOWN``."""
+        if isinstance(expr, cst.Lambda):
+            return Target(LAMBDA, expr, None, "<lambda>")
+        if isinstance(expr, cst.Call):
+            callee = self.lookup.resolve(expr.func, scope)
+            found, star = _positional(expr)
+            if (
+                depth < 4
+                and callee is not None
+                and callee.qualname == "functools.partial"
+                and not callee.instance
+                and found
+                and found[0] is expr.args[0]
+                and not star
+                and not any(a.star for a in expr.args)
+            ):
+                inner = self.target(expr.args[0].value, scope, depth + 1)
+                inner.partial_args = inner.partial_args + tuple(expr.args[1:])
+                return inner
+            return Target(UNKNOWN)
+        value = self.lookup.resolve(expr, scope)
+        if value is None or value.instance:
+            return Target(UNKNOWN)
+        receiver = expr.value if isinstance(expr, cst.Attribute) else None
+        if value.bound:
+            cls = self.facts.resolver.local_classes.get(value.owner)
+            method = self.lookup.method(cls, value.attr) if cls is not None else None
+            if method is not None and isinstance(method.node, cst.FunctionDef):
+                if "staticmethod" in method.decorators or "classmethod" in method.decorators:
+                    return Target(FUNCTION, method.node, method, method.qualname)
+                return Target(FUNCTION, method.node, method, method.qualname, bound=True, receiver=receiver)
+            return Target(EXTERNAL, qualname=value.qualname, bound=True, receiver=receiver)
+        function = self.lookup.function(value.qualname)
+        if function is not None and isinstance(function.node, cst.FunctionDef):
+            return Target(FUNCTION, function.node, function, function.qualname)
+        cls = self.facts.resolver.local_classes.get(value.qualname)
+        if cls is not None:
+            return Target(CLASS, cls.node, cls, cls.qualname)
+        if value.qualname.startswith("builtins.") or value.qualname in self.lookup.functions:
+            return Target(UNKNOWN)
+        return Target(EXTERNAL, qualname=value.qualname)
