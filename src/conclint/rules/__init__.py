@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Dict, List, Type
 
-from conclint.rules import async_correctness, blocking, event_loop, interprocedural, processes, threads, tool
+from conclint.rules import async_correctness, blocking, event_loop, interprocedural, processes, shared_state, tool, workload
 from conclint.rules.base import Report, Rule
 
-_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness, threads, processes)
+_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness, workload, shared_state, processes)
 
 
 def _collect() -> Dict[str, Type[Rule]]:

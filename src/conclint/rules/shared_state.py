@@ -1,40 +1,20 @@
-"""CCL2xx and CCL3xx: threads are for I/O, and threads share memory.
+"""CCL301-CCL305: threads share memory, so shared mutable state needs a lock.
 
-CCL201 and CCL202 run in the project pass (the callable handed over may live in another
-module); CCL301-CCL305 look at one module, after the traversal. The facts they share are in
-:mod:`conclint.analysis.threads`; here each shared-state site gets its one, most specific
-code (CCL304 over CCL303 over CCL301/CCL302) and its message.
+They look at one module, after the traversal. The accesses to shared state come from
+:mod:`conclint.analysis.threads`; here each site gets its one, most specific code (CCL304
+over CCL303 over CCL301/CCL302) and its message.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, List, Sequence, Set, Tuple
+from typing import Iterator, Set, Tuple
 
 import libcst as cst
 
 from conclint.analysis.module import ModuleFacts
-from conclint.analysis.project import Project
-from conclint.analysis.summary import Handoff, ModuleSummary
-from conclint.analysis.threads import (
-    CHECK,
-    PROCESS_POOL,
-    REBIND,
-    THREAD,
-    UPDATE,
-    ProjectWork,
-    SharedAccess,
-    per_call_locks,
-    thread_facts,
-)
-from conclint.knowledge.catalogue import default_catalogue
+from conclint.analysis.threads import CHECK, REBIND, UPDATE, SharedAccess, per_call_locks, thread_facts
 from conclint.knowledge.cpu import HANDOFF_WORDS
 from conclint.rules.base import Rule
-from conclint.rules.blocking import display_name
-from conclint.rules.interprocedural import ProjectFinding, short_name
-
-THREAD_ADVICE = """Threads are for I/O-bound work: the GIL lets one thread run Python code at
-a time, so CPU-bound work on threads is serialised; processes are for CPU-bound work."""
-
 
 SHARED_ADVICE = """Threads share memory, so shared mutable state needs a lock (or a
 thread-safe queue, or no sharing at all: return values)."""
@@ -55,209 +35,6 @@ that touch the same state may run one after the other, which conclint cannot tel
 alone is not reported). Functions of the module that the thread function calls run
 on the same thread and are checked too; a thread function with a decorator conclint does not
 know (it might take a lock) is not."""
-
-
-class _ProjectRule(Rule):
-    project_rule: ClassVar[bool] = True
-    kind: ClassVar[str] = THREAD
-
-    @classmethod
-    def _handoffs(cls, project: Project, checked: Sequence[ModuleSummary], work: ProjectWork):
-        """(module, hand-off, function ref) for every hand-off of this kind, once per call."""
-        seen = set()
-        for module in checked:
-            for function in module.functions:
-                for handoff in function.handoffs:
-                    if handoff.kind != cls.kind or (module.path, handoff.call) in seen:
-                        continue
-                    target = work.handed(handoff, module)
-                    if target is not None:
-                        seen.add((module.path, handoff.call))
-                        yield module, handoff, target
-
-
-class CpuBoundInThread(_ProjectRule):
-    code = "CCL201"
-    triggers = HANDOFF_WORDS
-    name = "cpu-bound-in-thread"
-    summary = "A CPU-bound function runs on several threads at once: the GIL lets one compute at a time."
-    advice = THREAD_ADVICE
-    what = """Finds a CPU-bound function handed to threads so that several of them run at
-    once: to `ThreadPoolExecutor.map` (or a thread pool's `map`, `imap`, `starmap`), or
-    handed over in a loop or comprehension, or at more than one place in one function. The
-    hand-offs are `threading.Thread(target=...)`, `threading.Timer`, the construction of a
-    `Thread` subclass of the module whose `run` is CPU-bound, `ThreadPoolExecutor.submit`/
-    `map` (however the executor is bound: `with ... as ex`, a variable, an attribute),
-    `multiprocessing.pool.ThreadPool` methods, `asyncio.to_thread`,
-    `loop.run_in_executor(None or a thread pool, ...)`, anyio's and trio's
-    `to_thread.run_sync`, and the configured `executor-wrappers`. The callable may be a
-    function, a method, a `functools.partial` or a lambda calling one, defined in this
-    module or imported from another module of the project. CPU-bound means: the function
-    (or a sync function of the project it calls, at any depth) has a CPU-heavy loop (the
-    definition of CCL120: nested loops, or a loop over a `range` of at least 100,000 steps,
-    doing arithmetic, whose only calls are pure builtins, `math`, or building a list, dict
-    or set made in the function), and nothing it reaches does blocking I/O. Loops that call
-    NumPy, SciPy, `hashlib`, `zlib`, `bz2` or `lzma` are not CPU-bound for threads: those
-    release the GIL. One CPU-bound task on one thread (a GUI's background worker,
-    `await asyncio.to_thread(crunch)` to keep an event loop responsive) is not reported:
-    it loses no parallelism. When the executor's kind or the callable cannot be known,
-    nothing is reported. The message names the loop."""
-    why = """Only one thread runs Python code at a time (the GIL). A CPU-bound function on a
-    pool of eight threads takes as long as on one, plus the switching, and every other
-    thread of the program (an event loop's too) gets the interpreter only in slices.
-    Processes each have their own interpreter and run in parallel."""
-    example = """
-    from concurrent.futures import ThreadPoolExecutor
-
-    def checksum(block):
-        total = 0
-        for row in block:
-            for byte in row:
-                total = (total * 31 + byte) % 1_000_003
-        return total
-
-    def checksums(blocks):
-        with ThreadPoolExecutor() as pool:
-            return list(pool.map(checksum, blocks))
-    """
-    instead = """
-    from concurrent.futures import ProcessPoolExecutor
-
-    def checksums(blocks):
-        with ProcessPoolExecutor() as pool:
-            return list(pool.map(checksum, blocks))
-    """
-    options = """`free-threaded = true` (for CPython 3.13t and later, built without the GIL)
-    turns this rule off. `executor-wrappers` names more functions that run their callable
-    argument on a thread."""
-    VALID = (
-        # I/O-bound work is what threads are for.
-        "import threading, urllib.request\ndef fetch(url):\n    with urllib.request.urlopen(url) as r:\n"
-        "        return r.read()\nfor u in ['http://x', 'http://y']:\n    threading.Thread(target=fetch, args=(u,)).start()\n",
-        # NumPy releases the GIL.
-        "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\ndef work(a):\n"
-        "    for row in a:\n        for x in row:\n            np.sqrt(x * 2)\n"
-        "def main(arrays):\n    with ThreadPoolExecutor() as ex:\n        ex.map(work, arrays)\n",
-        # A process pool is the right place.
-        "from concurrent.futures import ProcessPoolExecutor\ndef work(rows):\n    t = 0\n    for r in rows:\n"
-        "        for v in r:\n            t += v * v\n    return t\ndef main(chunks):\n"
-        "    with ProcessPoolExecutor() as ex:\n        return list(ex.map(work, chunks))\n",
-        # One background thread keeps the event loop responsive and loses no parallelism.
-        "import asyncio\ndef squares():\n    return sum([i * i for i in range(10**6)])\n"
-        "async def main():\n    return await asyncio.to_thread(squares)\n",
-        # An executor whose callable is unknown.
-        "from concurrent.futures import ThreadPoolExecutor\ndef main(jobs):\n    with ThreadPoolExecutor() as ex:\n"
-        "        for job in jobs:\n            ex.submit(job)\n",
-    )
-    INVALID = (
-        "from concurrent.futures import ThreadPoolExecutor\ndef work(rows):\n    t = 0\n    for r in rows:\n"
-        "        for v in r:\n            t += v * v\n    return t\ndef main(chunks):\n"
-        "    with ThreadPoolExecutor() as ex:\n        return list(ex.map(work, chunks))\n",
-        "import threading\ndef squares():\n    return sum([i * i for i in range(10**6)])\n"
-        "threads = [threading.Thread(target=squares) for _ in range(4)]\n",
-    )
-
-    @classmethod
-    def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
-        work = ProjectWork(project, default_catalogue())
-        for module, handoff, target in cls._handoffs(project, checked, work):
-            if not handoff.many:
-                continue  # one CPU-bound thread loses no parallelism
-            chain = work.cpu_chain(target)
-            if not chain or project.blocking_chain(target):
-                continue
-            yield cls._finding(module, handoff, chain)
-
-    @classmethod
-    def _finding(cls, module: ModuleSummary, handoff: Handoff, chain) -> ProjectFinding:
-        names = [f"{short_name(ref.function, ref.module)}()" for ref, _ in chain]
-        heavy = chain[-1][0]
-        reason = heavy.function.cpu
-        if len(chain) == 1:
-            what = f"{names[0]} is CPU-bound ({reason})"
-        else:
-            what = f"{names[0]} is CPU-bound ({' -> '.join(names)}: {reason})"
-        message = (
-            f"{what} but runs on several threads at once ({handoff.many}): the GIL lets only one of them "
-            "compute at a time; run it in a ProcessPoolExecutor or multiprocessing.Pool instead"
-        )
-        trace: List[Tuple[str, int, str]] = []
-        for i, (ref, call) in enumerate(chain[:-1]):
-            trace.append((ref.module.path, call.call, f"{names[i]} calls {names[i + 1]}"))
-        if heavy.function.cpu_call >= 0:
-            trace.append((heavy.module.path, heavy.function.cpu_call, f"{names[-1]}: {reason}"))
-        return ProjectFinding(module.path, handoff.call, cls.code, message, tuple(trace))
-
-
-class IoBoundInProcessPool(_ProjectRule):
-    code = "CCL202"
-    triggers = HANDOFF_WORDS
-    name = "io-bound-in-process-pool"
-    kind = PROCESS_POOL
-    summary = "A function that only waits on I/O is handed to a process pool: a thread would do."
-    advice = """Processes are for CPU-bound work; threads (or async) are for waiting on I/O.
-    A process costs a start-up, memory, and a pickle of every argument and result."""
-    what = """Finds a function handed to a process pool (`ProcessPoolExecutor.submit`/`map`,
-    `multiprocessing.Pool` methods such as `map`, `imap`, `starmap`, `apply_async`, through
-    `get_context(...)` too, or `loop.run_in_executor(process_pool, ...)`) that only does
-    I/O: it makes network, file or database calls (directly or through sync functions of
-    the project, across modules) and otherwise only waits (`time.sleep`, subprocesses),
-    calls cheap builtins, bookkeeping (`logging`, `os.path`, clocks) or methods of the
-    clients, files and responses it opened. A function with a CPU-heavy loop, or a call
-    whose cost conclint cannot know (parsing, a library function, a method of an object of
-    unknown type) is never reported."""
-    why = """While a function waits on the network or the disk it holds no CPU, so a thread
-    waits just as well, and threads release the GIL while they wait. A process pool adds a
-    process start (a fork or a fresh interpreter), memory for each worker, and pickling of
-    the arguments and results, and closes the door to sharing a connection pool or a cache."""
-    example = """
-    from concurrent.futures import ProcessPoolExecutor
-    import requests
-
-    def download(url):
-        return requests.get(url, timeout=10).content
-
-    def download_all(urls):
-        with ProcessPoolExecutor() as pool:
-            return list(pool.map(download, urls))
-    """
-    instead = """
-    from concurrent.futures import ThreadPoolExecutor
-
-    def download_all(urls):
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            return list(pool.map(download, urls))
-    """
-    VALID = (
-        "import json\nfrom multiprocessing import Pool\ndef load(path):\n    with open(path) as f:\n"
-        "        return json.load(f)\ndef main(paths):\n    with Pool() as p:\n        return p.map(load, paths)\n",
-        "from concurrent.futures import ThreadPoolExecutor\nimport urllib.request\ndef get(u):\n"
-        "    return urllib.request.urlopen(u).read()\ndef main(us):\n    with ThreadPoolExecutor() as ex:\n"
-        "        return list(ex.map(get, us))\n",
-    )
-    INVALID = (
-        "from concurrent.futures import ProcessPoolExecutor\nimport urllib.request\ndef get(u):\n"
-        "    return urllib.request.urlopen(u).read()\ndef main(us):\n    with ProcessPoolExecutor() as ex:\n"
-        "        return list(ex.map(get, us))\n",
-    )
-
-    @classmethod
-    def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
-        work = ProjectWork(project, default_catalogue())
-        for module, handoff, target in cls._handoffs(project, checked, work):
-            owner = target.function.qualname.rsplit(".", 1)[0]
-            if owner in project.functions(target.module):
-                continue  # a nested function cannot be pickled at all: CCL402 says so
-            io = work.io_only(target)
-            if not io:
-                continue
-            name = short_name(target.function, target.module)
-            message = (
-                f"{name}() only waits on I/O ({display_name(io)}()) but runs in a process pool via {handoff.how}: "
-                "a process adds start-up, memory and pickling for work a thread waits on just as well; "
-                "use a ThreadPoolExecutor (or async I/O) instead"
-            )
-            yield ProjectFinding(module.path, handoff.call, cls.code, message, ())
 
 
 def shared_state_findings(facts: ModuleFacts) -> Iterator[Tuple[str, cst.CSTNode, str]]:
