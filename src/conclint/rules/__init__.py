@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Dict, List, Type
 
-from conclint.rules import async_correctness, blocking, event_loop, interprocedural, processes, shared_state, tool, workload
+from conclint.rules import (
+    async_correctness,
+    blocking,
+    event_loop,
+    interprocedural,
+    process_memory,
+    processes,
+    shared_state,
+    tool,
+    workload,
+)
 from conclint.rules.base import Report, Rule
 
-_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness, workload, shared_state, processes)
+_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness, workload, shared_state, processes, process_memory)
 
 
 def _collect() -> Dict[str, Type[Rule]]:
