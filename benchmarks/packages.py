@@ -5,6 +5,12 @@ Usage::
     python benchmarks/packages.py                 # fetch and unpack every package
     python benchmarks/packages.py tornado aiogram # only these
     python benchmarks/packages.py --list          # print name, version and source folder
+    python benchmarks/packages.py --set findings  # the findings set instead of the speed set
+
+Two named sets: ``speed`` (the default, ``PACKAGES``: what ``run.py`` and
+``compare_ruff.py`` measure) and ``findings`` (``FINDINGS_PACKAGES``: the packages
+``findings.py`` counts findings on, kept apart from the speed set so that they are a
+check no rule was tuned on).
 
 Each package is downloaded with ``pip download --no-deps --no-binary :all:`` (the sdist);
 when that fails (no sdist, or its metadata cannot be prepared) the wheel is taken instead
@@ -65,6 +71,29 @@ PACKAGES: Dict[str, Package] = {
     )
 }
 
+#: Real packages that use asyncio, threads and processes, none of them in ``PACKAGES``:
+#: the findings are counted on them (``findings.py``), before and after a change to the
+#: rules. All are sdists, which carry the packages' tests.
+FINDINGS_PACKAGES: Dict[str, Package] = {
+    p.name: p
+    for p in (
+        Package("aiohttp", "aiohttp==3.14.5", "3.14.5"),  # asyncio HTTP client and server
+        Package("uvicorn", "uvicorn==0.55.0", "0.55.0"),  # ASGI server: asyncio, worker processes
+        Package("asyncssh", "asyncssh==2.24.1", "2.24.1"),  # asyncio SSH client and server
+        Package("celery", "celery==5.7.0", "5.7.0"),  # task queue: threads, processes, eventlet
+        Package("scrapy", "scrapy==2.19.0", "2.19.0"),  # crawler: Twisted and asyncio
+        Package("redis", "redis==8.1.0", "8.1.0"),  # Redis client, sync (threads) and asyncio
+        Package("jupyter_server", "jupyter_server==2.21.1", "2.21.1"),  # notebook server: tornado, asyncio
+        Package("joblib", "joblib==1.6.0", "1.6.0"),  # parallel computing: processes and threads
+        Package("paramiko", "paramiko==5.1.0", "5.1.0"),  # SSH: a thread per transport
+        Package("apscheduler", "apscheduler==3.11.3", "3.11.3"),  # scheduler: thread, process and asyncio executors
+        Package("gunicorn", "gunicorn==27.0.1", "27.0.1"),  # pre-fork server: processes; threaded, gevent, asyncio workers
+    )
+}
+
+#: The named sets (``--set``); ``speed`` is the default of every script but ``findings.py``.
+SETS: Dict[str, Dict[str, Package]] = {"speed": PACKAGES, "findings": FINDINGS_PACKAGES}
+
 #: Folders never descended into when listing a package's Python files.
 SKIP_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "node_modules"})
 
@@ -75,17 +104,20 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def select_packages(spec: Optional[str]) -> List[Package]:
-    """``"tornado,aiogram"`` -> packages, in the order given; ``None`` or ``all`` -> every one."""
+def select_packages(spec: Optional[str], package_set: str = "speed") -> List[Package]:
+    """``"tornado,aiogram"`` -> packages of the set, in the order given; ``None`` or ``all`` -> every one."""
+    if package_set not in SETS:
+        raise SystemExit(f"unknown package set {package_set!r}; known: {', '.join(SETS)}")
+    known = SETS[package_set]
     if not spec or spec.strip() == "all":
-        return list(PACKAGES.values())
+        return list(known.values())
     chosen = []
     for name in (part.strip() for part in spec.split(",")):
         if not name:
             continue
-        if name not in PACKAGES:
-            raise SystemExit(f"unknown package {name!r}; known: {', '.join(PACKAGES)}")
-        chosen.append(PACKAGES[name])
+        if name not in known:
+            raise SystemExit(f"unknown package {name!r} in the {package_set} set; known: {', '.join(known)}")
+        chosen.append(known[name])
     return chosen
 
 
@@ -309,10 +341,11 @@ def isolated_conclint_config() -> Path:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", help=f"packages to fetch (default: all of {', '.join(PACKAGES)})")
+    parser.add_argument("names", nargs="*", help="packages to fetch (default: every one of the set)")
+    parser.add_argument("--set", dest="package_set", choices=sorted(SETS), default="speed", help="which set (default: speed)")
     parser.add_argument("--list", action="store_true", help="print the packages and where their sources are")
     args = parser.parse_args(argv)
-    packages = select_packages(",".join(args.names) if args.names else None)
+    packages = select_packages(",".join(args.names) if args.names else None, args.package_set)
     for package in packages:
         if args.list:
             state = str(package.source_dir) if (package.source_dir / _MARKER).is_file() else "(not fetched)"
