@@ -12,6 +12,7 @@ from conclint.analysis.threads.handoffs import HandoffSite, find_handoffs
 from conclint.analysis.threads.lookup import ModuleLookup, module_lookup, per_module
 from conclint.analysis.threads.shared_state import SharedAccess, shared_accesses
 
+
 class ThreadFacts:
     def __init__(self, facts: ModuleFacts) -> None:
         self.lookup: ModuleLookup = module_lookup(facts)

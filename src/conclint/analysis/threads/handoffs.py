@@ -245,7 +245,8 @@ class _HandoffFinder:
             return None
         args = _packed(_argument(call, "args", args_position), _argument(call, "kwargs", kwargs_position))
         via = f"{short}(target=...)" if keyword == "target" else f"{short}()"
-        return HandoffSite(site, index, kind, via, target_expr, self.target(target_expr, site.scope), args, start_method=start_method)
+        target = self.target(target_expr, site.scope)
+        return HandoffSite(site, index, kind, via, target_expr, target, args, start_method=start_method)
 
     def _wrapper(self, index, site, name) -> Optional[HandoffSite]:
         found, star = _positional(site.node)

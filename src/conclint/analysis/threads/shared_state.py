@@ -86,7 +86,9 @@ class _AccessFinder:
                 return scope
         return None
 
-    def _visit_function(self, root: ThreadRoot, node: cst.CSTNode, scope: Scope, self_name: Optional[str], seen: Set[int], depth: int) -> None:
+    def _visit_function(
+        self, root: ThreadRoot, node: cst.CSTNode, scope: Scope, self_name: Optional[str], seen: Set[int], depth: int
+    ) -> None:
         if id(node) in seen or depth > self.MAX_HELPER_DEPTH:
             return
         seen.add(id(node))

@@ -35,7 +35,9 @@ class Subjects:
     def __init__(self, lookup: ModuleLookup) -> None:
         self.lookup = lookup
 
-    def named(self, root: ThreadRoot, expr: cst.BaseExpression, scope: Scope, self_name: Optional[str], depth: int) -> Optional[Subject]:
+    def named(
+        self, root: ThreadRoot, expr: cst.BaseExpression, scope: Scope, self_name: Optional[str], depth: int
+    ) -> Optional[Subject]:
         """The shared state an expression names, if any (with its container type)."""
         if isinstance(expr, cst.Name):
             name = expr.value
@@ -75,7 +77,9 @@ class Subjects:
             return Subject(("self", cls.qualname, expr.attr.value), code_of(expr), "self", kind)
         return None
 
-    def updated(self, root: ThreadRoot, target: cst.BaseExpression, scope: Scope, self_name: Optional[str], depth: int) -> Optional[Tuple[Subject, bool]]:
+    def updated(
+        self, root: ThreadRoot, target: cst.BaseExpression, scope: Scope, self_name: Optional[str], depth: int
+    ) -> Optional[Tuple[Subject, bool]]:
         """The shared subject a read-modify-write target touches, and whether its value is
         known to be a number."""
         if isinstance(target, cst.Name):
