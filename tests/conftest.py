@@ -9,6 +9,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIN = Path(sys.executable).parent
 
+# Fixtures are code to lint, never to run: a fixture project's own tests and conftest.py
+# must not be collected (or imported) by this suite.
+collect_ignore = ["fixtures"]
+
 
 def tool(name: str) -> str:
     """A console script installed next to the running interpreter (the venv's bin)."""

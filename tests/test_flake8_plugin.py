@@ -35,3 +35,19 @@ def test_flake8_noqa(tmp_path):
     result = run([tool("flake8"), "--select", "CCL", "--isolated", "a.py"], cwd=tmp_path)
     assert result.returncode == 1
     assert [line.split(":")[1] for line in result.stdout.splitlines()] == ["4"]
+
+
+def test_flake8_honours_peer_noqa_codes(tmp_path):
+    """flake8 matches `# noqa: ASYNC230` against its own codes only; the plugin knows that
+    ASYNC230 is CCL104's mistake (and ASYNC251 is not)."""
+    (tmp_path / "a.py").write_text(
+        "async def f(path):\n"
+        "    open(path)  # noqa: ASYNC230\n"
+        "    open(path)  # noqa: ASYNC251\n"
+        "    open(path)\n"
+    )
+    result = run([tool("flake8"), "--select", "CCL", "--isolated", "a.py"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert [line.split(":")[1] for line in result.stdout.splitlines()] == ["3", "4"], result.stdout + result.stderr
+    shown = run([tool("flake8"), "--select", "CCL", "--isolated", "--disable-noqa", "a.py"], cwd=tmp_path)
+    assert [line.split(":")[1] for line in shown.stdout.splitlines()] == ["2", "3", "4"], shown.stdout + shown.stderr

@@ -354,3 +354,19 @@ def test_call_chains_are_related_information(client, project):
     assert related[-1]["location"]["range"]["start"] == {"line": 3, "character": 4}
     assert related[-1]["message"]
     assert client.close() == 0
+
+
+def test_test_policy_and_peer_noqa_codes(client, project):
+    """The editor sees what `conclint check` reports: in a test file only what makes the
+    test wrong, and a line reviewed for ruff (`# noqa: ASYNC251`) stays quiet."""
+    client.initialize(project)
+    text = "import asyncio\nimport time\n\nasync def test_f():\n    time.sleep(1)\n    asyncio.create_task(test_f())\n"
+    (project / "tests").mkdir()
+    uri = (project / "tests" / "test_app.py").as_uri()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+    assert [(d["code"], d["range"]["start"]["line"]) for d in client.diagnostics(uri, version=1)] == [("CCL502", 5)]
+    other = "import time\n\nasync def f():\n    time.sleep(1)  # noqa: ASYNC251\n    time.sleep(2)\n"
+    uri = (project / "other.py").as_uri()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": other}})
+    assert [(d["code"], d["range"]["start"]["line"]) for d in client.diagnostics(uri, version=1)] == [("CCL101", 4)]
+    assert client.close() == 0

@@ -12,7 +12,7 @@ import pytest
 from conclint.config import Config
 from conclint.engine import check_paths
 from conftest import FIXTURES, run, tool
-from fixture_harness import expected_findings
+from fixture_harness import expected_findings, left_out_findings
 
 PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
 PROJECT_FILES = [(project, path) for project in PROJECTS for path in sorted(project.rglob("*.py"))]
@@ -84,3 +84,53 @@ def test_demand_driven_equals_analysing_every_file(root, monkeypatch):
     full = check_paths([str(root)], Config(root=str(root)), jobs=1)
     assert lazy.diagnostics == full.diagnostics
     assert lazy.diagnostics
+
+
+RELAY = FIXTURES / "projects" / "relay"
+
+
+def annotated(project, read):
+    return {(str(path), line): codes for path in project.rglob("*.py") for line, codes in read(path).items()}
+
+
+def test_test_policy_left_out_and_all():
+    """relay's tests, conftest.py and worker_test.py keep the findings that make a test
+    wrong; test-policy = "all" adds exactly the lines marked ``# left out:``."""
+    left_out = annotated(RELAY, left_out_findings)
+    default = check_paths([str(RELAY)], Config(root=str(RELAY)), jobs=1)
+    assert default.left_out_in_tests == sum(len(codes) for codes in left_out.values()) == 7
+    everything = check_paths([str(RELAY)], Config(root=str(RELAY), test_policy="all"), jobs=1)
+    expected = annotated(RELAY, expected_findings)
+    for key, codes in left_out.items():
+        expected[key] = expected.get(key, set()) | codes
+    assert findings(everything) == expected
+    assert everything.left_out_in_tests == 0
+
+
+def test_test_files_of_the_fixture_project():
+    config = Config(root=str(RELAY))
+    tests = sorted(str(p.relative_to(RELAY)) for p in RELAY.rglob("*.py") if config.is_test_file(str(p)))
+    assert tests == ["conftest.py", "relay/worker_test.py", "tests/helpers.py", "tests/test_worker.py"]
+
+
+def test_summary_says_what_was_left_out_in_tests(conclint):
+    note = '7 findings in test files not shown (test-policy = "correctness"; set test-policy = "all" to see them).'
+    result = conclint("check", "--no-cache", cwd=RELAY)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == note
+    assert conclint("check", "--no-cache", "-q", cwd=RELAY).stdout.count("not shown") == 0
+    # Machine-read formats keep stdout to their syntax; the note goes to stderr.
+    for output_format in ("json", "sarif", "json-lines", "github", "junit"):
+        result = conclint("check", "--no-cache", "--output-format", output_format, cwd=RELAY)
+        assert result.returncode == 1 and note not in result.stdout, output_format
+        assert result.stderr.strip() == note, output_format
+        if output_format in ("json", "sarif"):
+            json.loads(result.stdout)
+        if output_format == "json-lines":
+            assert all(json.loads(line) for line in result.stdout.splitlines())
+
+
+def test_flake8_applies_the_test_policy():
+    flake8 = run([tool("flake8"), "--select", "CCL", "--isolated", "."], cwd=RELAY)
+    got = {(str(RELAY / path), int(line)) for path, line in re.findall(r"^\./(.+?):(\d+):\d+: CCL", flake8.stdout, re.MULTILINE)}
+    assert got == set(annotated(RELAY, expected_findings)), flake8.stdout + flake8.stderr

@@ -839,6 +839,8 @@ CONFIG_KEYS = {
     "blocking": ['"mylib.fetch"', '["mylib.fetch"]', '{ "mylib.fetch" = 1 }', '{ "mylib.fetch" = ["network"] }'],
     "executor-wrappers": ['"a.b"', "{}", "[1]", "[true]"],
     "free-threaded": ['"yes"', "1", "[true]"],
+    "test-files": ['"tests/"', "true", "[1]"],
+    "test-policy": ['"some"', "1", '["all"]'],
 }
 
 

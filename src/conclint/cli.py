@@ -177,7 +177,7 @@ def _check(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     if not (args.fix or args.diff):
-        return _report(run, args, sources)
+        return _report(run, args, sources, config)
     outcome = _fix_files(run, config, args)
     if args.diff:
         n = len(outcome.fixed)
@@ -185,7 +185,7 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS if outcome.changed else EXIT_CLEAN
     if outcome.changed:
         run = check_paths(paths, config, jobs=args.jobs, cache_dir=cache_dir)
-    return _report(run, args, sources, fixed=len(outcome.fixed))
+    return _report(run, args, sources, config, fixed=len(outcome.fixed))
 
 
 class _Progress:
@@ -288,11 +288,11 @@ def _check_stdin(args: argparse.Namespace, config: Config, sources: SourceCache)
     run = filter_results([result], config, settings, extra)
     sources.add(name, source_text(source))
     if not (args.fix or args.diff):
-        return _report(run, args, sources)
+        return _report(run, args, sources, config)
     decoded = _decode(source)
     if decoded is None:
         sys.stdout.buffer.write(source)
-        return _report(run, args, sources, stream=sys.stderr)
+        return _report(run, args, sources, config, stream=sys.stderr)
     text, encoding, bom = decoded
 
     def lint(new_text: str) -> List[Diagnostic]:
@@ -307,15 +307,17 @@ def _check_stdin(args: argparse.Namespace, config: Config, sources: SourceCache)
     sys.stdout.buffer.write((codecs.BOM_UTF8 if bom else b"") + fixed.text.encode(encoding))
     sys.stdout.flush()
     remaining = lint(fixed.text) if fixed.fixed else run.diagnostics
-    remaining_run = RunResult(list(remaining), 1)
+    # Fixes apply to reported findings only: what was left out in tests is left out still.
+    remaining_run = RunResult(list(remaining), 1, left_out_in_tests=run.left_out_in_tests)
     sources.add(name, fixed.text)
-    return _report(remaining_run, args, sources, fixed=len(fixed.fixed), stream=sys.stderr)
+    return _report(remaining_run, args, sources, config, fixed=len(fixed.fixed), stream=sys.stderr)
 
 
 def _report(
     run: RunResult,
     args: argparse.Namespace,
     sources: SourceCache,
+    config: Config,
     fixed: Optional[int] = None,
     stream=None,
 ) -> int:
@@ -347,6 +349,13 @@ def _report(
                 out.write(f"[*] {safe} fixable with --fix{hint}.\n")
             elif unsafe:
                 out.write(f"{unsafe} fixable with --fix --unsafe-fixes.\n")
+    if run.left_out_in_tests and not args.quiet:
+        # Never hidden silently; machine-read formats keep stdout to their own syntax.
+        n = run.left_out_in_tests
+        (out if textual else sys.stderr).write(
+            f"{n} finding{'s' if n != 1 else ''} in test files not shown "
+            f'(test-policy = "{config.test_policy}"; set test-policy = "all" to see them).\n'
+        )
     if run.internal_errors:
         print(
             f"conclint: {run.internal_errors} internal error(s) (CCL009); please report them",

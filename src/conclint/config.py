@@ -20,6 +20,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
 from conclint.knowledge.catalogue import CATEGORIES
+from conclint.knowledge.test_code import DEFAULT_TEST_POLICY, TEST_FILES, TEST_POLICIES
 
 BUILTIN_EXCLUDES: Tuple[str, ...] = (
     ".git",
@@ -56,6 +57,9 @@ class Config:
     executor_wrappers: Tuple[str, ...] = ()
     #: CPython built without the GIL (3.13t and later): CPU-bound threads run in parallel.
     free_threaded: bool = False
+    #: Which files are test code, and what is reported in them (``conclint.knowledge.test_code``).
+    test_files: Tuple[str, ...] = TEST_FILES
+    test_policy: str = DEFAULT_TEST_POLICY
     #: Folder the config came from (or the working directory): globs are relative to it.
     root: str = field(default_factory=os.getcwd)
     source: Optional[str] = None
@@ -89,6 +93,36 @@ class Config:
             if _glob_match(relative, pattern) or fnmatch.fnmatchcase(base, pattern):
                 codes.extend(prefixes)
         return tuple(codes)
+
+    def is_test_file(self, path: str) -> bool:
+        """Whether a ``test-files`` pattern calls the file test code.
+
+        ``tests/`` (a trailing ``/``) names a folder anywhere on the path, ``test_*.py`` (no
+        ``/``) the file name, ``src/*/testing/*.py`` the path relative to the root."""
+        relative = _relative(path, self.root)
+        parts = [part for part in relative.split("/") if part not in ("", ".", "..")]
+        if not parts:
+            return False
+        folders, name = parts[:-1], parts[-1]
+        for pattern in self.test_files:
+            if pattern.endswith("/"):
+                folder = pattern.rstrip("/")
+                if "/" in folder:
+                    if any(_glob_match("/".join(folders[:i]), folder) for i in range(1, len(folders) + 1)):
+                        return True
+                elif any(fnmatch.fnmatchcase(part, folder) for part in folders):
+                    return True
+            elif "/" in pattern:
+                if _glob_match("/".join(parts), pattern):
+                    return True
+            elif fnmatch.fnmatchcase(name, pattern):
+                return True
+        return False
+
+    def limits_tests(self, path: str) -> bool:
+        """Whether ``path`` is test code whose findings ``test-policy`` limits to those
+        ``conclint.knowledge.test_code.reported_in_tests`` accepts."""
+        return self.test_policy != "all" and self.is_test_file(path)
 
     def is_excluded(self, path: str) -> bool:
         """Whether a user ``exclude``/``extend-exclude`` pattern matches the path."""
@@ -177,6 +211,8 @@ _KEYS = (
     "blocking",
     "executor-wrappers",
     "free-threaded",
+    "test-files",
+    "test-policy",
 )
 
 
@@ -230,6 +266,13 @@ def parse_table(table: Mapping[str, Any], source: str, known_codes: Iterable[str
     free_threaded = table.get("free-threaded", False)
     if not isinstance(free_threaded, bool):
         raise ConfigError(f"{where('free-threaded')}: expected a boolean (true or false), got {_describe(free_threaded)}")
+    test_files = strings("test-files") if "test-files" in table else config.test_files
+    if any(not pattern.strip("/") for pattern in test_files):
+        raise ConfigError(f"{where('test-files')}: an empty pattern would match every file")
+    test_policy = table.get("test-policy", config.test_policy)
+    if test_policy not in TEST_POLICIES:
+        choices = " or ".join(f'"{p}"' for p in TEST_POLICIES)
+        raise ConfigError(f"{where('test-policy')}: expected {choices}, got {_describe(test_policy)}")
     wrappers = strings("executor-wrappers")
     for name in wrappers:
         if not name or any(not part.isidentifier() for part in name.split(".")):
@@ -238,6 +281,8 @@ def parse_table(table: Mapping[str, Any], source: str, known_codes: Iterable[str
         config,
         executor_wrappers=wrappers,
         free_threaded=free_threaded,
+        test_files=test_files,
+        test_policy=test_policy,
         select=select,
         extend_select=codes("extend-select", strings("extend-select")),
         ignore=codes("ignore", strings("ignore")),

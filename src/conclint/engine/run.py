@@ -17,6 +17,7 @@ from conclint.engine.project_pass import project_pass
 from conclint.engine.settings import FileResult, RunResult, Settings
 from conclint.engine.source import MAX_BYTES
 from conclint.engine.workers import analyze_many, gc_paused
+from conclint.knowledge.test_code import reported_in_tests
 from conclint.suppress import is_suppressed, matches_any
 
 
@@ -136,8 +137,11 @@ def filter_results(
     settings: Settings,
     extra: Sequence[Diagnostic] = (),
 ) -> RunResult:
+    """select/ignore, ``per-file-ignores``, ``# noqa``, then ``test-policy``: a finding
+    counts as left out in tests only if nothing else would have hidden it."""
     kept: List[Diagnostic] = []
     suppressed = 0
+    left_out = 0
     files = 0
     by_path: Dict[str, List[Diagnostic]] = {}
     for diagnostic in extra:
@@ -145,12 +149,16 @@ def filter_results(
     for result in results:
         files += 1
         ignored = config.ignored_for(result.path)
+        limited = config.limits_tests(result.path)
         for diagnostic in (*result.diagnostics, *by_path.get(result.path, ())):
             if diagnostic.code not in settings.codes or matches_any(diagnostic.code, ignored):
                 continue
             if is_suppressed(diagnostic.code, diagnostic.line, result.noqa):
                 suppressed += 1
                 continue
+            if limited and not reported_in_tests(diagnostic.code):
+                left_out += 1
+                continue
             kept.append(diagnostic)
     kept.sort()
-    return RunResult(kept, files, suppressed)
+    return RunResult(kept, files, suppressed, left_out)

@@ -65,6 +65,8 @@ class RunResult:
     diagnostics: List[Diagnostic]
     files: int
     suppressed: int = 0
+    #: Findings in test files that ``test-policy`` does not report there.
+    left_out_in_tests: int = 0
 
     @property
     def internal_errors(self) -> int:
