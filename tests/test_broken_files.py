@@ -59,15 +59,15 @@ def test_internal_error_in_a_rule_is_reported_and_run_goes_on(tmp_path):
     def visit_Call(self, node):
         raise ValueError("boom")
 
-    from conclint.analysis import module
+    from conclint.analysis import traversal
 
     BlockingFileIO.visit_Call = visit_Call
-    module._VISITOR_NAMES.clear()
+    traversal._VISITOR_NAMES.clear()
     try:
         result = analyze_source(BAD + "    open('x')\n", "x.py", Settings(frozenset(ALL_RULES)))
     finally:
         del BlockingFileIO.visit_Call
-        module._VISITOR_NAMES.clear()
+        traversal._VISITOR_NAMES.clear()
     codes = [(d.code, d.line) for d in result.diagnostics]
     assert ("CCL101", 4) in codes
     error = next(d for d in result.diagnostics if d.code == "CCL009")
