@@ -499,7 +499,7 @@ def test_multiline_chain_under_the_depth_limit_keeps_its_findings(conclint, tmp_
 
 
 def test_position_of_non_call_reports_next_to_long_concatenation(conclint, tmp_path):
-    source = "import threading\n\nlock = threading.Lock()\n\nasync def g():\n    with lock:\n        pass\n"
+    source = "import threading\n\n_lock = threading.Lock()\n\nasync def g():\n    with _lock:\n        pass\n"
     source += "x = (\n" + "".join(f"    'line {i}'\n" for i in range(400)) + ")\n"
     put(tmp_path, "locked.py", source)
     status, findings, _ = json_run(cwd=tmp_path)

@@ -7,61 +7,87 @@ from typing import List, Optional
 
 import libcst as cst
 
+from conclint.analysis.lock_uses import LockUses
 from conclint.analysis.scopes import Scope
 from conclint.knowledge.threads import THREAD_LOCK_TYPES
 from conclint.rules.base import Rule
 from conclint.rules.blocking import ASYNC_ADVICE
 
-_LOCK_ALTERNATIVE = {"asyncio": "asyncio.Lock", "trio": "trio.Lock", "anyio": "anyio.Lock"}
+
+def _async_primitive(framework: str, kind: str) -> str:
+    """The primitive of the async library that does the thread ``kind``'s job by awaiting."""
+    if kind == "BoundedSemaphore" and framework != "asyncio":
+        kind = "Semaphore"  # trio and anyio have no bounded one
+    elif kind not in ("Semaphore", "BoundedSemaphore", "Condition"):
+        kind = "Lock"
+    return f"{framework}.{kind}"
 
 
 @dataclass
 class _OpenWith:
     node: cst.With
     scope: Scope
-    awaits: bool = False
+    #: How the body suspends with the lock held, first seen: "an await", "a yield", ...
+    suspends: str = ""
 
 
 class ThreadLockInAsync(Rule):
     code = "CCL107"
     name = "thread-lock-in-async"
     triggers = (b"async",)
-    summary = "`with` on a `threading` lock inside `async def` blocks the event loop, and can deadlock it."
+    summary = "A `threading` lock held across an `await`, or one only async code uses: it can deadlock the event loop."
     advice = ASYNC_ADVICE
     what = """Finds `with lock:` in the body of an `async def` where `lock` is a `threading`
     (or `multiprocessing`) `Lock`, `RLock`, `Semaphore`, `BoundedSemaphore` or `Condition`
-    whose constructor conclint can see. Reported instead of CCL105 for the acquire that the
-    `with` statement performs."""
+    whose constructor conclint can see, in two cases: the lock is held across a suspension
+    (an `await`, `async for` or `async with` in the body, or a `yield` of an async
+    generator; not in a nested `def` or lambda), or no thread ever uses it (every use of it
+    in the module is in `async def` code and takes the lock or calls its methods, and no
+    other module can reach it: it is made in the `with` itself, is local to a function, or
+    has a name that starts with an underscore). Not reported: a short critical section,
+    with no `await` inside, on a lock that a thread may also take (a sync method or
+    function uses it, it is handed to a call or a lambda, or conclint cannot see all its
+    uses: a parameter, a public module-level name or attribute). That code guards state
+    shared with a thread, and is correct. The `with` statement is never a CCL105 finding;
+    `lock.acquire()` in `async def` is."""
     why = """Taking a thread lock blocks the thread until the lock is free, and the event
-    loop runs on that thread. If the body awaits while holding the lock, another task on
-    the same loop that wants the lock blocks the loop forever: the holder can never be
-    resumed to release it."""
+    loop runs on that thread. If a task awaits while holding it, another task of the same
+    loop that wants it blocks the loop for good: the holder can never be resumed to release
+    it (an `RLock` is owned by the thread, so instead every task walks in and it excludes
+    nothing between them). A lock only tasks use should be an `asyncio.Lock`, which waits
+    by awaiting. Holding a thread lock briefly, without awaiting, to guard state a thread
+    shares is right: replacing it with an `asyncio.Lock` would leave that thread
+    unguarded."""
     example = """
     import threading
 
-    lock = threading.Lock()
+    _lock = threading.Lock()
 
     async def update(cache, key, fetch):
-        with lock:
+        with _lock:
             cache[key] = await fetch(key)
     """
     instead = """
     import asyncio
 
-    lock = asyncio.Lock()
+    _lock = asyncio.Lock()
 
     async def update(cache, key, fetch):
-        async with lock:
+        async with _lock:
             cache[key] = await fetch(key)
     """
     VALID = (
         "import asyncio\nlock = asyncio.Lock()\nasync def f():\n    async with lock:\n        pass\n",
         "import threading\nlock = threading.Lock()\ndef f():\n    with lock:\n        pass\n",
         "async def f(lock):\n    with lock:\n        pass\n",
+        "import threading\n_lock = threading.Lock()\nitems = []\nasync def f():\n    with _lock:\n"
+        "        return list(items)\ndef g(x):\n    with _lock:\n        items.append(x)\n",
     )
     INVALID = (
-        "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n        pass\n",
+        "import threading\n_lock = threading.Lock()\nasync def f():\n    with _lock:\n        pass\n",
         "from threading import RLock\nasync def f():\n    guard = RLock()\n    with guard:\n        await g()\n",
+        "import threading\nlock = threading.Lock()\nasync def f(g):\n    with lock:\n        await g()\n"
+        "def h():\n    with lock:\n        pass\n",
     )
 
     def __init__(self, facts) -> None:
@@ -71,38 +97,64 @@ class ThreadLockInAsync(Rule):
 
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:
-            self.visit_Await(node)
+            self._suspends("an async with")
+
+    def visit_With_body(self, node: cst.With) -> None:
         entry = _OpenWith(node, self.facts.scope)
         self._open.append(entry)
         if node.asynchronous is None and self.facts.scope.in_async:
             self._found.append(entry)
 
-    def leave_With(self, node: cst.With) -> None:
+    def leave_With_body(self, node: cst.With) -> None:
         self._open.pop()
 
-    def visit_Await(self, node: cst.CSTNode) -> None:
+    def _suspends(self, how: str) -> None:
+        """The task may be suspended here: every ``with`` open in this function is held
+        across it."""
         function = self.facts.scope.function_scope
         for entry in self._open:
-            if entry.scope.function_scope is function and entry.node is not node:
-                entry.awaits = True
+            if entry.scope.function_scope is function and not entry.suspends:
+                entry.suspends = how
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self._suspends("an await")
 
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is not None:
-            self.visit_Await(node)
+            self._suspends("an async for")
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if self.facts.scope.in_async:
+            self._suspends("a yield")  # an async generator hands control back at each yield
 
     def finish(self) -> None:
-        replacement = _LOCK_ALTERNATIVE.get(self.facts.framework, "asyncio.Lock")
+        candidates = []
         for entry in self._found:
             for item in entry.node.items:
                 value = self.facts.resolve(item.item, entry.scope)
-                if value is None or not value.instance or value.qualname not in THREAD_LOCK_TYPES:
-                    continue
-                kind = value.qualname.rsplit(".", 1)[-1]
-                if entry.awaits:
-                    detail = "blocks the event loop, and deadlocks it if another task wants the lock while this one awaits inside"
-                else:
-                    detail = "blocks the event loop while it waits for the lock"
-                self.report(entry.node, f"with on a thread {kind} inside async def {detail}; use async with {replacement}")
+                if value is not None and value.instance and value.qualname in THREAD_LOCK_TYPES:
+                    candidates.append((entry, item.item, value.qualname.rsplit(".", 1)[-1]))
+        uses = LockUses(self.facts, [item for entry, item, _ in candidates if not entry.suspends])
+        for entry, item, kind in candidates:
+            if entry.suspends and kind == "RLock":
+                detail = (
+                    f"held across {entry.suspends} inside async def: every task of the loop runs on the thread "
+                    "that owns it and walks in, so it excludes nothing between them"
+                )
+            elif entry.suspends:
+                detail = (
+                    f"held across {entry.suspends} inside async def can deadlock the event loop: a task that "
+                    "takes it meanwhile blocks the loop, which then never resumes this one to release it"
+                )
+            elif uses.loop_only(item, entry.scope):
+                detail = (
+                    "taken inside async def, and no thread uses it (every use is in async code): between "
+                    "tasks it blocks the event loop instead of awaiting"
+                )
+            else:
+                continue
+            primitive = _async_primitive(self.facts.framework, kind)
+            self.report(entry.node, f"thread {kind} {detail}; use async with {primitive}")
 
 
 @dataclass
