@@ -180,6 +180,8 @@ NO_IO_CALLS = [
     "paramiko.SSHClient", "sqlalchemy.create_engine", "sqlalchemy.orm.Session",
     "psycopg_pool.ConnectionPool", "elasticsearch.Elasticsearch", "clickhouse_driver.Client",
     "boto3.client", "boto3.resource", "boto3.session.Session",
+    # Wraps a descriptor that is already open.
+    "os.fdopen",
 ]
 
 #: Pure functions: string or arithmetic work, no I/O.
@@ -275,6 +277,29 @@ def test_only_io_free_spellings_of_pure_path():
 def test_boto3_is_not_guessed():
     # boto3 clients are generated at run time: no method of theirs can be resolved.
     assert not [name for name in [*CALLS, *METHODS, *FACTORIES] if name.startswith(("boto3.", "botocore."))]
+
+
+# ---- openers over memory -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(blocking.FILE_OBJECT_ARGUMENTS))
+def test_file_object_argument_is_where_the_signature_has_it(name):
+    """The (keyword, position) pair must name the same parameter of the real opener, or an
+    in-memory buffer passed by position would be missed (or a path taken for one)."""
+    import inspect
+
+    assert CALLS.get(name) == blocking.FILE, name
+    keyword, position = blocking.FILE_OBJECT_ARGUMENTS[name]
+    parameters = list(inspect.signature(_lookup(name)).parameters.values())
+    assert parameters[position].name == keyword, name
+    assert parameters[position].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, name
+
+
+def test_archive_data_methods_are_listed_file_methods():
+    for type_name, methods in blocking.ARCHIVE_DATA_METHODS.items():
+        assert any(blocking.FACTORIES.get(opener, opener) == type_name for opener in blocking.FILE_OBJECT_ARGUMENTS)
+        for method in methods:
+            assert METHODS.get(f"{type_name}.{method}") == blocking.FILE, (type_name, method)
 
 
 # ---- advice --------------------------------------------------------------------------------

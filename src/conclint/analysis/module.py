@@ -11,7 +11,8 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from conclint.analysis.scopes import Resolver, Scope, Value
+from conclint.analysis.scopes import ASSIGN, WITH, Resolver, Scope, Value
+from conclint.knowledge.blocking import FILE
 from conclint.knowledge.catalogue import Catalogue
 
 FRAMEWORKS = ("asyncio", "trio", "anyio")
@@ -149,10 +150,55 @@ class ModuleFacts:
             )
         if category is None or _non_blocking_form(site.node, value.attr):
             return None
+        if category == FILE and self._on_memory(site, value):
+            return None
         if value.bound and value.attr == "put" and value.owner in BOUNDED_QUEUES:
             if not self._bounded(site):
                 return None
         return value.qualname, category
+
+    def _on_memory(self, site: CallSite, value: Value) -> bool:
+        """An opener given an in-memory file (``zipfile.ZipFile(io.BytesIO(data))``), or a
+        method that reads or writes only the archive such an opener made
+        (``zf.writestr(...)``): no I/O."""
+        if not value.bound:
+            return self._opened_on_memory(site.node, site.scope, value.qualname)
+        func = site.node.func
+        if not isinstance(func, cst.Attribute) or not self.catalogue.touches_archive_only(value.owner, value.attr):
+            return False
+        made = self._made_by(func.value, site.scope)
+        if made is None:
+            return False
+        opener = self.resolve(made[0].func, made[1])
+        return opener is not None and not opener.instance and self._opened_on_memory(made[0], made[1], opener.qualname)
+
+    def _opened_on_memory(self, call: cst.Call, scope: Scope, opener: str) -> bool:
+        where = self.catalogue.file_object_argument(opener)
+        if where is None:
+            return False
+        keyword, position = where
+        for index, arg in enumerate(call.args):
+            if arg.star:
+                return False  # ``*args`` or ``**kwargs``: the argument is out of sight
+            named = arg.keyword.value if arg.keyword is not None else None
+            if named == keyword or (named is None and index == position):
+                made = self._made_by(arg.value, scope)
+                file = self.resolve(made[0].func, made[1]) if made is not None else None
+                return file is not None and not file.instance and self.catalogue.is_in_memory_file(file.qualname)
+        return False
+
+    def _made_by(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Tuple[cst.Call, Scope]]:
+        """The call that made the object ``expr`` names, and the scope it ran in: ``expr``
+        itself, or the one call a name is ever bound to."""
+        if isinstance(expr, cst.Call):
+            return expr, scope
+        if isinstance(expr, cst.Name):
+            bindings = scope.lookup(expr.value) or []
+            if len(bindings) == 1:
+                binding = bindings[0]
+                if binding.kind in (ASSIGN, WITH) and isinstance(binding.value, cst.Call) and binding.scope is not None:
+                    return binding.value, binding.scope
+        return None
 
     def _bounded(self, site: CallSite) -> bool:
         """``q.put()`` waits only on a queue made with a ``maxsize``; find the constructor."""

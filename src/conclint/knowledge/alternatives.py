@@ -86,12 +86,6 @@ _each(
     "await trio.open_file(...)",
     "await anyio.open_file(...)",
 )
-_each(
-    ["os.fdopen"],
-    "await asyncio.to_thread(os.fdopen, ...) (or aiofiles)",
-    "trio.wrap_file(await trio.to_thread.run_sync(os.fdopen, ...))",
-    "anyio.wrap_file(await anyio.to_thread.run_sync(os.fdopen, ...))",
-)
 # aiofiles.os (and aiofiles.os.path) mirror these os functions.
 _AIOFILES_OS = {
     "os.stat", "os.rename", "os.replace", "os.remove", "os.unlink", "os.mkdir", "os.makedirs",

@@ -12,6 +12,10 @@ Format (every name is a fully qualified name after import resolution):
     the object the call returns, so that methods called on it can be resolved.
     Calling a type itself (``requests.Session()``) always gives an instance of that type;
     constructors are listed here only when they are aliases (``requests.session``).
+``FILE_OBJECT_ARGUMENTS``, ``ARCHIVE_DATA_METHODS``
+    Openers that accept an open file object instead of a path, and the methods of the
+    archives they make that touch only the archive: over an in-memory file
+    (``IN_MEMORY_FILES``) neither does any I/O.
 
 Categories: ``sleep``, ``network``, ``subprocess``, ``file``, ``wait``, ``database``.
 
@@ -20,7 +24,8 @@ Precision rules the entries follow (``tests/test_knowledge.py`` checks them):
 * A constructor that does no I/O (``requests.Session()``, ``socket.socket()``,
   ``threading.Lock()``, ``httpx.Client()``, ``redis.Redis()``) is never a blocking call;
   it only makes its type known. Constructors that do I/O (``smtplib.SMTP(host)``,
-  ``zipfile.ZipFile(path)``, ``sqlite3.connect``) are.
+  ``zipfile.ZipFile(path)``, ``sqlite3.connect``) are; so is an opener given a path, not
+  one given an in-memory buffer (``zipfile.ZipFile(io.BytesIO(data))``).
 * Only methods that wait are listed (``socket.recv`` yes, ``socket.setblocking`` no;
   ``Queue.get`` yes, ``Queue.get_nowait`` no; ``Lock.acquire`` yes, ``Lock.release`` no).
 * Nothing from an async library ever appears (``httpx.AsyncClient``, ``aiohttp``,
@@ -31,14 +36,15 @@ Precision rules the entries follow (``tests/test_knowledge.py`` checks them):
   ``os.fdopen``, ``Path.open``) or annotated with a concrete ``io`` class; its reads and
   writes are then findings too. Functions that take an already-open file object
   (``json.load(f)``, ``pickle.dump(x, f)``, ``shutil.copyfileobj``) are not listed: the
-  ``open`` that made it is the finding.
+  ``open`` that made it is the finding. Likewise ``os.fdopen`` only wraps an open
+  descriptor: the ``os.open`` that made it is the finding.
 
 Learned from: ruff's flake8_async rules (ASYNC210-251), python-trio/flake8-async
 ``visitor2xx.py``, cbornet/blockbuster ``blockbuster.py`` and Home Assistant's
 ``homeassistant/block_async_io.py``.
 """
 
-from typing import Dict, Iterable
+from typing import Dict, Iterable, Tuple
 
 SLEEP = "sleep"
 NETWORK = "network"
@@ -206,7 +212,7 @@ BLOCKING_CALLS: Dict[str, str] = {
     "io.FileIO": FILE,
     "codecs.open": FILE,
     "os.open": FILE,
-    "os.fdopen": FILE,
+    # Not ``os.fdopen``: it wraps a descriptor already open (see the precision rules).
     "gzip.open": FILE,
     "bz2.open": FILE,
     "lzma.open": FILE,
@@ -590,6 +596,37 @@ BLOCKING_METHODS: Dict[str, str] = {
              ("search", "index", "get", "delete", "update", "count", "bulk", "info", "ping",
               "exists", "mget", "msearch", "delete_by_query", "update_by_query", "scroll",
               "clear_scroll", "create"), DATABASE),
+}
+
+
+# --------------------------------------------------------------------------------------
+# Openers over memory
+# --------------------------------------------------------------------------------------
+
+#: In-memory files: what an opener reads from or writes to one of them is memory.
+IN_MEMORY_FILES: Tuple[str, ...] = ("io.BytesIO", "io.StringIO")
+
+#: Openers that take either a path or an open file object: ``(keyword, position)`` of the
+#: argument that says where the data lives. Given an in-memory file there
+#: (``zipfile.ZipFile(io.BytesIO(data))``, ``tarfile.open(fileobj=buf)``), they do no I/O.
+FILE_OBJECT_ARGUMENTS: Dict[str, Tuple[str, int]] = {
+    "zipfile.ZipFile": ("file", 0),
+    "zipfile.is_zipfile": ("filename", 0),
+    "tarfile.open": ("fileobj", 2),
+    "tarfile.TarFile": ("fileobj", 2),
+    "tarfile.TarFile.open": ("fileobj", 2),
+    "tarfile.is_tarfile": ("name", 0),
+    "gzip.open": ("filename", 0),
+    "bz2.open": ("filename", 0),
+    "lzma.open": ("filename", 0),
+}
+
+#: Methods that only read or write the archive's own data: on an archive opened over an
+#: in-memory file they do no I/O. ``extract``, ``extractall``, ``ZipFile.write`` and
+#: ``TarFile.add`` still touch the file system, wherever the archive lives.
+ARCHIVE_DATA_METHODS: Dict[str, Tuple[str, ...]] = {
+    "zipfile.ZipFile": ("read", "writestr", "testzip"),
+    "tarfile.TarFile": ("addfile", "getmembers", "getnames", "getmember", "list"),
 }
 
 

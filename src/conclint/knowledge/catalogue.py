@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, FrozenSet, Mapping, Optional
+from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
 from conclint.knowledge import alternatives, asyncio_api, blocking, threads
 
@@ -58,6 +58,16 @@ class Catalogue:
         if qualname in self.types:
             return qualname
         return self.factories.get(qualname)
+
+    def file_object_argument(self, qualname: str) -> Optional[Tuple[str, int]]:
+        """``(keyword, position)`` of the argument of an opener that may be a file object."""
+        return blocking.FILE_OBJECT_ARGUMENTS.get(qualname)
+
+    def touches_archive_only(self, type_name: str, method: str) -> bool:
+        return method in blocking.ARCHIVE_DATA_METHODS.get(type_name, ())
+
+    def is_in_memory_file(self, type_name: str) -> bool:
+        return type_name in blocking.IN_MEMORY_FILES
 
     def alternative(self, qualname: str, category: str, framework: str) -> str:
         return alternatives.suggest(qualname, category, framework)

@@ -223,8 +223,14 @@ class BlockingFileIO(BlockingCallRule):
     what = """Finds `open()`/`io.open()`, `pathlib.Path` I/O methods (`read_text`,
     `write_bytes`, `exists`, `iterdir`, `glob`, `stat`, `mkdir`, `unlink`, ...) and
     `os`, `os.path`, `shutil` and `glob` file-system calls in the body of an
-    `async def`. Path objects are recognised from their constructor
-    (`Path(p).read_text()`)."""
+    `async def`, and archives opened on a path (`zipfile.ZipFile(path)`, `tarfile.open`,
+    `gzip.open`). Path objects are recognised from their constructor
+    (`Path(p).read_text()`). Calls that touch no disk are not reported: `os.fdopen`
+    wraps a descriptor that is already open (what you read or write through it still
+    is), and an archive opened on an in-memory buffer (`zipfile.ZipFile(io.BytesIO(data))`,
+    `tarfile.open(fileobj=buf)` with `buf = io.BytesIO()`) reads and writes memory, as do
+    its `read`/`writestr`/`getmembers`-style methods; extracting it, or adding files from
+    disk, is still reported."""
     why = """Disks and network file systems can take milliseconds to seconds to answer,
     and a synchronous call makes the event loop wait for them. Move the work to a
     thread, or use an async file API."""
@@ -251,6 +257,7 @@ class BlockingFileIO(BlockingCallRule):
         "import asyncio\nasync def f(p):\n    return await asyncio.to_thread(open, p)\n",
         "from pathlib import Path\nasync def f():\n    return Path('a') / 'b'\n",
         "async def f(open):\n    return open('x')\n",
+        "import io, zipfile\nasync def f(data):\n    return zipfile.ZipFile(io.BytesIO(data)).read('x')\n",
     )
     INVALID = (
         "async def f(p):\n    return open(p).read()\n",
