@@ -166,11 +166,12 @@ class ModuleFacts:
         func = site.node.func
         if not isinstance(func, cst.Attribute) or not self.catalogue.touches_archive_only(value.owner, value.attr):
             return False
-        made = self._made_by(func.value, site.scope)
-        if made is None:
-            return False
-        opener = self.resolve(made[0].func, made[1])
-        return opener is not None and not opener.instance and self._opened_on_memory(made[0], made[1], opener.qualname)
+        makers = self._made_by(func.value, site.scope)
+        for call, scope in makers:
+            opener = self.resolve(call.func, scope)
+            if opener is None or opener.instance or not self._opened_on_memory(call, scope, opener.qualname):
+                return False
+        return bool(makers)
 
     def _opened_on_memory(self, call: cst.Call, scope: Scope, opener: str) -> bool:
         where = self.catalogue.file_object_argument(opener)
@@ -182,23 +183,27 @@ class ModuleFacts:
                 return False  # ``*args`` or ``**kwargs``: the argument is out of sight
             named = arg.keyword.value if arg.keyword is not None else None
             if named == keyword or (named is None and index == position):
-                made = self._made_by(arg.value, scope)
-                file = self.resolve(made[0].func, made[1]) if made is not None else None
-                return file is not None and not file.instance and self.catalogue.is_in_memory_file(file.qualname)
+                files = [self.resolve(maker.func, made_in) for maker, made_in in self._made_by(arg.value, scope)]
+                return bool(files) and all(
+                    file is not None and not file.instance and self.catalogue.is_in_memory_file(file.qualname)
+                    for file in files
+                )
         return False
 
-    def _made_by(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Tuple[cst.Call, Scope]]:
-        """The call that made the object ``expr`` names, and the scope it ran in: ``expr``
-        itself, or the one call a name is ever bound to."""
+    def _made_by(self, expr: cst.BaseExpression, scope: Scope) -> List[Tuple[cst.Call, Scope]]:
+        """The calls that may have made the object ``expr`` names, with the scopes they ran
+        in: ``expr`` itself, or every call a name is bound to. Empty when any binding is
+        something else (a parameter, a loop variable, another name)."""
         if isinstance(expr, cst.Call):
-            return expr, scope
-        if isinstance(expr, cst.Name):
-            bindings = scope.lookup(expr.value) or []
-            if len(bindings) == 1:
-                binding = bindings[0]
-                if binding.kind in (ASSIGN, WITH) and isinstance(binding.value, cst.Call) and binding.scope is not None:
-                    return binding.value, binding.scope
-        return None
+            return [(expr, scope)]
+        if not isinstance(expr, cst.Name):
+            return []
+        makers = []
+        for binding in scope.lookup(expr.value) or []:
+            if binding.kind not in (ASSIGN, WITH) or not isinstance(binding.value, cst.Call) or binding.scope is None:
+                return []
+            makers.append((binding.value, binding.scope))
+        return makers
 
     def _bounded(self, site: CallSite) -> bool:
         """``q.put()`` waits only on a queue made with a ``maxsize``; find the constructor."""
