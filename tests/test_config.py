@@ -81,6 +81,9 @@ def test_blocking_extension(conclint, tmp_path):
         ('test-files = "tests/"\n', "test-files: expected a list of strings, got a string ('tests/')"),
         ('test-files = ["tests/", 1]\n', "test-files: expected a list of strings"),
         ('test-files = ["/"]\n', "test-files: an empty pattern would match every file"),
+        ('thread-callbacks = "a.b"\n', "thread-callbacks: expected a list of strings, got a string ('a.b')"),
+        ('thread-callbacks = ["watchdog.observers.Observer.schedule()"]\n', "'watchdog.observers.Observer.schedule()' is not a dotted qualified name"),
+        ('thread-callback = ["a.b"]\n', "unknown key 'thread-callback' (did you mean 'thread-callbacks'?)"),
     ],
 )
 def test_config_errors_name_file_and_key(conclint, tmp_path, table, needle):

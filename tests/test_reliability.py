@@ -838,6 +838,7 @@ CONFIG_KEYS = {
     "extend-exclude": ['"build"', "2.5", "[false]"],
     "blocking": ['"mylib.fetch"', '["mylib.fetch"]', '{ "mylib.fetch" = 1 }', '{ "mylib.fetch" = ["network"] }'],
     "executor-wrappers": ['"a.b"', "{}", "[1]", "[true]"],
+    "thread-callbacks": ['"a.b"', "3", "[1]", "[true]"],
     "free-threaded": ['"yes"', "1", "[true]"],
     "test-files": ['"tests/"', "true", "[1]"],
     "test-policy": ['"some"', "1", '["all"]'],
@@ -880,7 +881,7 @@ def test_wrong_types_cross_product_in_process(tmp_path):
     from conclint.rules import ALL_RULES
 
     toml_values = ['"x"', "1", "1.5", "true", "1979-05-27", "[1]", "[[]]", '[{ a = 1 }]', "{}", '{ a = 1 }']
-    lists = {"select", "extend-select", "ignore", "exclude", "extend-exclude", "executor-wrappers"}
+    lists = {"select", "extend-select", "ignore", "exclude", "extend-exclude", "executor-wrappers", "thread-callbacks"}
     tables = {"per-file-ignores", "blocking"}
     booleans = {"free-threaded"}
     checked = 0

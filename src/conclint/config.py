@@ -55,6 +55,8 @@ class Config:
     extend_exclude: Tuple[str, ...] = ()
     blocking: Tuple[Tuple[str, str], ...] = ()
     executor_wrappers: Tuple[str, ...] = ()
+    #: Library calls that call their first argument on a thread of their own.
+    thread_callbacks: Tuple[str, ...] = ()
     #: CPython built without the GIL (3.13t and later): CPU-bound threads run in parallel.
     free_threaded: bool = False
     #: Which files are test code, and what is reported in them (``conclint.knowledge.test_code``).
@@ -145,7 +147,7 @@ class Config:
 
     def cache_key(self) -> Tuple[Any, ...]:
         """The settings that change what the per-file pass computes."""
-        return (self.blocking, self.executor_wrappers)
+        return (self.blocking, self.executor_wrappers, self.thread_callbacks)
 
 
 def _relative(path: str, root: str) -> str:
@@ -210,6 +212,7 @@ _KEYS = (
     "extend-exclude",
     "blocking",
     "executor-wrappers",
+    "thread-callbacks",
     "free-threaded",
     "test-files",
     "test-policy",
@@ -273,13 +276,17 @@ def parse_table(table: Mapping[str, Any], source: str, known_codes: Iterable[str
     if test_policy not in TEST_POLICIES:
         choices = " or ".join(f'"{p}"' for p in TEST_POLICIES)
         raise ConfigError(f"{where('test-policy')}: expected {choices}, got {_describe(test_policy)}")
-    wrappers = strings("executor-wrappers")
-    for name in wrappers:
-        if not name or any(not part.isidentifier() for part in name.split(".")):
-            raise ConfigError(f"{where('executor-wrappers')}: '{name}' is not a dotted qualified name")
+    def qualified_names(key: str) -> Tuple[str, ...]:
+        names = strings(key)
+        for name in names:
+            if not name or any(not part.isidentifier() for part in name.split(".")):
+                raise ConfigError(f"{where(key)}: '{name}' is not a dotted qualified name")
+        return names
+
     return replace(
         config,
-        executor_wrappers=wrappers,
+        executor_wrappers=qualified_names("executor-wrappers"),
+        thread_callbacks=qualified_names("thread-callbacks"),
         free_threaded=free_threaded,
         test_files=test_files,
         test_policy=test_policy,

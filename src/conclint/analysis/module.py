@@ -96,6 +96,7 @@ class ModuleFacts:
         module_name: str,
         catalogue: Catalogue,
         executor_wrappers: Sequence[str] = (),
+        thread_callbacks: Sequence[str] = (),
     ) -> None:
         self.module = module
         self.path = path
@@ -109,6 +110,8 @@ class ModuleFacts:
         #: Generator expressions passed as arguments: id -> (the call, its scope).
         self.executor_genexps: Dict[int, Tuple[cst.Call, Scope]] = {}
         self.executors: FrozenSet[str] = EXECUTOR_BOUNDARIES | frozenset(executor_wrappers)
+        #: Configured library calls that call their first argument on a thread of their own.
+        self.thread_callbacks: FrozenSet[str] = frozenset(thread_callbacks)
         #: ids of expressions that are a whole statement (``f()`` alone on its line): their
         #: value is dropped.
         self.discarded: Set[int] = set()

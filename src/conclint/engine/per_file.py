@@ -115,7 +115,7 @@ def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Se
     rule_classes = rules_for(settings.codes)
     errors: List[Diagnostic] = []
     while True:
-        facts = ModuleFacts(module, path, name, catalogue, settings.executor_wrappers)
+        facts = ModuleFacts(module, path, name, catalogue, settings.executor_wrappers, settings.thread_callbacks)
         analyzer = ModuleAnalyzer(facts)
         rules = [cls(facts) for cls in rule_classes]
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)

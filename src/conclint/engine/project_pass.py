@@ -36,7 +36,9 @@ def project_pass(
     rules = project_rules_for(settings.codes)
     if not rules or not results:
         return []
-    summary_only = Settings(frozenset(), settings.blocking, settings.executor_wrappers)
+    summary_only = Settings(
+        frozenset(), settings.blocking, settings.executor_wrappers, thread_callbacks=settings.thread_callbacks
+    )
     inputs = None
     if cache is not None and reuse:
         inputs = project_inputs(results, cache)

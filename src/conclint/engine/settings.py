@@ -24,6 +24,7 @@ class Settings:
     #: ``free-threaded = true``: CPython without the GIL, where CPU-bound threads do run in
     #: parallel, so CCL201 (cpu-bound-in-thread) is off.
     free_threaded: bool = False
+    thread_callbacks: Tuple[str, ...] = ()
 
     @property
     def triggers(self) -> Optional[Tuple[bytes, ...]]:
@@ -39,7 +40,7 @@ class Settings:
             words.update(rule.triggers)
         if not words:
             return None  # no rules: a summary-only pass, which must parse
-        words.update(name.rsplit(".", 1)[-1].encode() for name in self.executor_wrappers)
+        words.update(name.rsplit(".", 1)[-1].encode() for name in self.executor_wrappers + self.thread_callbacks)
         return tuple(sorted(words))
 
     @classmethod
@@ -47,7 +48,7 @@ class Settings:
         codes = config.enabled_codes(ALL_RULES)
         if config.free_threaded:
             codes = codes - {"CCL201"}
-        return cls(codes, config.blocking, config.executor_wrappers, config.free_threaded)
+        return cls(codes, config.blocking, config.executor_wrappers, config.free_threaded, config.thread_callbacks)
 
 
 @dataclass

@@ -115,6 +115,9 @@ THREAD_STARTERS: Dict[str, tuple] = {
     "threading.Timer": ("function", 1, 2, 3),
     "_thread.start_new_thread": (None, 0, 1, 2),
     "_thread.start_new": (None, 0, 1, 2),
+    # ``multiprocessing.dummy`` has the multiprocessing API over threads.
+    "multiprocessing.dummy.Process": ("target", 1, 3, 4),
+    "multiprocessing.dummy.DummyProcess": ("target", 1, 3, 4),
 }
 
 #: Process classes (``multiprocessing.Process(target=...)``) and the context methods that

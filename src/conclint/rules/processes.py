@@ -280,8 +280,8 @@ class UnpicklableTask(Rule):
         tf = thread_facts(self.facts)
         fork = None
         for handoff in tf.handoffs():
-            if handoff.kind not in (PROCESS, PROCESS_POOL):
-                continue
+            if handoff.kind not in (PROCESS, PROCESS_POOL) or handoff.cloudpickle:
+                continue  # cloudpickle (joblib) sends lambdas and nested functions by value
             if handoff.kind == PROCESS:
                 if handoff.start_method in K.FORK_METHODS:
                     continue

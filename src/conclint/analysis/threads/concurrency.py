@@ -1,17 +1,20 @@
 """Whether a callable handed over runs on several threads or processes at once: handed
 over once per item (``map``), in a loop without waiting for each one, or at several places
-of one function."""
+of one function; and which of its arguments every one of those runs gets
+(:func:`shared_arguments`). A configured thread callback counts once: the library decides
+on how many threads it calls it."""
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Set
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from conclint.analysis.scopes import Scope
-from conclint.analysis.threads.handoffs import HandoffSite
+from conclint.analysis.threads.handoffs import HandoffSite, receivers
 from conclint.analysis.threads.lookup import ModuleLookup
-from conclint.analysis.threads.syntax import COMPREHENSIONS, SCOPE_NODES, child_nodes
+from conclint.analysis.threads.syntax import COMPREHENSIONS, SCOPE_NODES, child_nodes, code_of
 
 #: Methods that wait for a thread, a future or a result.
 _WAITS = frozenset({"join", "result", "wait", "get"})
@@ -78,6 +81,8 @@ class Concurrency:
     def site_concurrency(self, handoff: HandoffSite, same_function: Sequence[HandoffSite]) -> str:
         """Why the threads this one hand-off starts run several at once (``""``: nothing
         says so); ``same_function``: the hand-offs of the same callable in its function."""
+        if handoff.callback:
+            return ""
         if handoff.per_item:
             return f"{handoff.via} calls it once per item"
         loop = self.enclosing_loop(handoff.site.node, handoff.scope)
@@ -91,6 +96,7 @@ class Concurrency:
         """Why the callable of these hand-offs (all of one target) runs on several threads
         or processes at once; ``""`` when nothing says so. The first hand-off's own reason
         comes first."""
+        handoffs = [handoff for handoff in handoffs if not handoff.callback]
         for handoff in handoffs:
             if handoff.per_item:
                 return f"{handoff.via} calls it once per item"
@@ -108,6 +114,54 @@ class Concurrency:
                 # Two hand-offs in one function run together; in two functions, maybe not.
                 return f"it is handed over at {by_function[key]} places in one function"
         return ""
+
+
+@dataclass(frozen=True)
+class SharedArgument:
+    """An object that every run of a callable handed over gets: the same one each time."""
+
+    value: cst.BaseExpression  # the argument (a name, or attributes of one)
+    handoff: HandoffSite  # where it is passed; ``value`` is evaluated in its scope
+    why: str  # "bound with functools.partial", "passed in a loop", "passed at 2 places"
+
+
+def shared_arguments(concurrency: Concurrency, handoffs: Sequence[HandoffSite]) -> Dict[str, SharedArgument]:
+    """Parameter name -> the object it receives on every run, for the hand-offs of one
+    callable (a function or lambda of this module): bound with ``functools.partial``,
+    passed in a loop (or comprehension) where it is not the loop's own variable (one
+    ``args=(x, sink)`` per ``x``, one ``submit(f, x, shared)`` per round), or passed by
+    several hand-offs of one function. Only names and attributes of names count: a literal
+    or a call makes a new object for each run. Whether the runs overlap is
+    :meth:`Concurrency.concurrency`'s to say; what the objects are, the caller's."""
+    shared: Dict[str, SharedArgument] = {}
+    places: Dict[Tuple[int, str], int] = {}
+    for handoff in handoffs:
+        target = handoff.target
+        node = target.node
+        if not isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            continue
+        loop = concurrency.enclosing_loop(handoff.site.node, handoff.scope)
+        fresh = names_bound_in(loop) if loop is not None else set()
+        fixed = list(target.partial_args)
+        per_call = [] if handoff.per_item or handoff.args is None else list(handoff.args)
+        skip_self = (target.bound or target.own_instance) and isinstance(node, cst.FunctionDef)
+        for index, arg, param in receivers(node, skip_self, fixed + per_call):
+            base = arg.value
+            while isinstance(base, cst.Attribute):
+                base = base.value
+            if not isinstance(base, cst.Name):
+                continue
+            name = param.name.value
+            if index < len(fixed):
+                shared[name] = SharedArgument(arg.value, handoff, "bound with functools.partial")
+            elif loop is not None and base.value not in fresh:
+                shared[name] = SharedArgument(arg.value, handoff, "passed in a loop")
+            else:
+                key = (id(handoff.scope.function_scope), code_of(arg.value, 200))
+                places[key] = places.get(key, 0) + 1
+                if places[key] > 1:
+                    shared[name] = SharedArgument(arg.value, handoff, f"passed at {places[key]} places")
+    return shared
 
 
 def names_bound_in(node: cst.CSTNode) -> Set[str]:

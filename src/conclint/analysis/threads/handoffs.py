@@ -3,10 +3,12 @@ what that callable is.
 
 ``threading.Thread(target=...)``, ``threading.Timer``, executor ``submit``/``map``,
 ``asyncio.to_thread``, ``loop.run_in_executor``, anyio/trio ``to_thread.run_sync``,
-configured executor wrappers, ``multiprocessing.Process``, ``Pool`` methods,
-``get_context(...)`` variants, and the construction of ``Thread``/``Process`` subclasses;
-the callable is resolved through ``functools.partial``, methods and imports. An executor
-whose kind (threads or processes) cannot be told is no hand-off.
+configured executor wrappers and thread callbacks, ``multiprocessing.Process``, ``Pool``
+methods (``multiprocessing.dummy`` ones run on threads), ``get_context(...)`` variants,
+``joblib.Parallel(...)(delayed(f)(x) for x in xs)``, and the construction of
+``Thread``/``Process`` subclasses; the callable is resolved through ``functools.partial``
+(also one bound to a name), methods and imports. An executor whose kind (threads or
+processes) cannot be told is no hand-off.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import libcst as cst
 from conclint.analysis.module import CallSite
 from conclint.analysis.scopes import Scope, Value
 from conclint.analysis.threads.lookup import ModuleLookup
+from conclint.analysis.threads.syntax import COMPREHENSIONS
 from conclint.knowledge import cpu as K
+from conclint.knowledge import threads as T
 
 # Where a hand-off runs its callable.
 THREAD = "thread"
@@ -30,6 +34,9 @@ PROCESS_POOL = "process_pool"
 FUNCTION = "function"
 LAMBDA = "lambda"
 CLASS = "class"
+#: An object of a class of this module (given to a thread callback: the library calls its
+#: methods on its thread).
+INSTANCE = "instance"
 EXTERNAL = "external"
 UNKNOWN = "unknown"
 
@@ -86,6 +93,12 @@ class HandoffSite:
     #: map-like hand-off they are the iterables.
     args: Optional[Tuple[cst.Arg, ...]] = ()
     per_item: bool = False  # map-like: called once per element
+    #: The callable travels by cloudpickle (joblib's loky backend), which pickles lambdas
+    #: and nested functions by value: no "Can't pickle local object".
+    cloudpickle: bool = False
+    #: A configured thread callback: the library calls the callable on a thread of its own,
+    #: maybe long after this call, and once or many times.
+    callback: bool = False
     start_method: str = ""  # "fork", "spawn", ... when a context says so
 
     @property
@@ -189,10 +202,13 @@ class _HandoffFinder:
     def __init__(self, lookup: ModuleLookup) -> None:
         self.lookup = lookup
         self.facts = lookup.facts
-        self.wrapper_tails = frozenset(name.rsplit(".", 1)[-1] for name in self.facts.executors)
+        self.callbacks = self.facts.thread_callbacks
+        self.wrapper_tails = frozenset(name.rsplit(".", 1)[-1] for name in self.facts.executors | self.callbacks)
 
     def classify(self, index: int, site: CallSite) -> Optional[HandoffSite]:
         func = site.node.func
+        if isinstance(func, cst.Call):
+            return self._joblib(index, site, func)
         tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
         if tail is None or not (tail in _HANDOFF_TAILS or tail in self.wrapper_tails or tail[:1].isupper()):
             return None
@@ -207,11 +223,14 @@ class _HandoffFinder:
         name = value.qualname
         if not value.bound:
             if name in K.THREAD_STARTERS:
-                return self._starter(index, site, THREAD, name.rsplit(".", 1)[-1], K.THREAD_STARTERS[name])
+                short = name if name.startswith("multiprocessing.dummy.") else name.rsplit(".", 1)[-1]
+                return self._starter(index, site, THREAD, short, K.THREAD_STARTERS[name])
             if name in K.PROCESS_TYPES:
                 return self._starter(index, site, PROCESS, "Process", ("target", 1, 3, 4))
             if name in self.facts.executors:
                 return self._wrapper(index, site, name)
+            if self._is_callback(name):
+                return self._callback(index, site, name)
             cls = self.facts.resolver.local_classes.get(name)
             if cls is not None:
                 return self._subclass(index, site, cls)
@@ -221,13 +240,16 @@ class _HandoffFinder:
             return self._starter(index, site, PROCESS, "Process", ("target", 1, 3, 4), method)
         if name in self.facts.executors:
             return self._wrapper(index, site, name)
+        if self._is_callback(name):
+            return self._callback(index, site, name)
         if not isinstance(func, cst.Attribute):
             return None
         pool = self.lookup.instance_type(func.value, site.scope)
         kind = _pool_kind(pool)
         if kind is None:
             return None
-        short = pool.rsplit(".", 1)[-1] if pool != "multiprocessing.pool.Pool" else "Pool"
+        # ``multiprocessing.dummy.Pool`` says threads where a bare ``Pool`` would say processes.
+        short = "multiprocessing.dummy.Pool" if pool == "multiprocessing.dummy.Pool" else pool.rsplit(".", 1)[-1]
         if pool.startswith("concurrent.futures"):
             if tail not in K.EXECUTOR_METHODS:
                 return None
@@ -258,6 +280,113 @@ class _HandoffFinder:
         rest = None if star else tuple(a for a in site.node.args[1:] if not (name != "asyncio.to_thread" and a.keyword is not None))
         expr = found[0].value
         return HandoffSite(site, index, THREAD, f"{short}()", expr, self.target(expr, site.scope), rest)
+
+    def _is_callback(self, name: str) -> bool:
+        # ``Observer().schedule``: what ``Observer()`` returns; the setting names the
+        # method of the class, ``Observer.schedule``.
+        return bool(self.callbacks) and (name in self.callbacks or name.replace("().", ".") in self.callbacks)
+
+    def _callback(self, index, site, name) -> Optional[HandoffSite]:
+        found, _ = _positional(site.node)
+        if not found:
+            return None
+        expr = found[0].value
+        short = ".".join(name.replace("().", ".").split(".")[-2:])
+        return HandoffSite(site, index, THREAD, f"{short}()", expr, self.target(expr, site.scope), None, callback=True)
+
+    def _joblib(self, index, site, func: cst.Call) -> Optional[HandoffSite]:
+        """``delayed(f)(x, shared)``, an element of the tasks a ``joblib.Parallel`` object
+        is called with: one hand-off of ``f`` per element, whose arguments are evaluated in
+        the comprehension (its variables are new for each task, other names are not)."""
+        inner = func.func
+        name = inner.attr if isinstance(inner, cst.Attribute) else inner
+        if not isinstance(name, cst.Name) or name.value != "delayed":
+            return None
+        found, star = _positional(func)
+        if len(found) != 1 or star or len(func.args) != 1:
+            return None
+        delayed = self.lookup.resolve(inner, site.scope)
+        if delayed is None or delayed.instance or delayed.qualname not in T.JOBLIB_DELAYED:
+            return None
+        parents = self.lookup.parents(self.lookup.container_node(site.scope))
+        tasks = parents.get(id(site.node))
+        if not isinstance(tasks, COMPREHENSIONS) or tasks.elt is not site.node:
+            return None
+        runner = parents.get(id(tasks))
+        if isinstance(runner, cst.Arg):
+            runner = parents.get(id(runner))
+        if not isinstance(runner, cst.Call) or len(runner.args) != 1 or runner.args[0].value is not tasks:
+            return None
+        parallel = self._parallel(runner.func, site.scope)
+        if parallel is None:
+            return None
+        kind, via, cloudpickle = parallel
+        if kind == PROCESS_POOL and self._in_backend_context(runner, parents):
+            return None
+        expr = found[0].value
+        rest = None if any(a.star for a in site.node.args) else tuple(site.node.args)
+        return HandoffSite(site, index, kind, via, expr, self.target(expr, site.scope), rest, cloudpickle=cloudpickle)
+
+    def _parallel(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Tuple[str, str, bool]]:
+        """(kind, how, cloudpickle) for a ``joblib.Parallel`` object that runs its tasks at
+        once (an ``n_jobs`` other than 1 that conclint can read), by its backend: given by
+        name, ``prefer="threads"`` or ``require="sharedmem"`` (threads), or the default
+        (loky's processes)."""
+        made = self.lookup.constructor(expr, scope)
+        if made is None:
+            return None
+        call, call_scope = made
+        callee = self.lookup.resolve(call.func, call_scope)
+        if callee is None or callee.instance or callee.qualname not in T.JOBLIB_PARALLEL:
+            return None
+        if any(a.star for a in call.args) or not self._parallel_jobs(_argument(call, "n_jobs", 0), call_scope):
+            return None
+        words = {}
+        for keyword in ("backend", "prefer", "require"):
+            value = _argument(call, keyword, 1 if keyword == "backend" else -1)
+            if value is not None:
+                if not isinstance(value, cst.SimpleString) or not isinstance(value.evaluated_value, str):
+                    return None  # chosen at run time
+                words[keyword] = value.evaluated_value
+        backend = words.get("backend")
+        shown = ", ".join(f'{k}="{v}"' for k, v in words.items())
+        via = f"joblib.Parallel({shown})" if shown else "joblib.Parallel()"
+        if words.get("require") == "sharedmem" or backend in T.JOBLIB_THREAD_BACKENDS:
+            return THREAD, via, False
+        if backend is None and words.get("prefer") == "threads":
+            return THREAD, via, False
+        if backend is None or backend == "loky":
+            return PROCESS_POOL, via, True
+        if backend in T.JOBLIB_PROCESS_BACKENDS:
+            return PROCESS_POOL, via, False
+        return None
+
+    def _parallel_jobs(self, value: Optional[cst.BaseExpression], scope: Scope) -> bool:
+        """``n_jobs`` runs several tasks at once: a literal other than 1 (``-1``: one per
+        CPU) or a CPU count. Unset (``None``) means 1 outside a ``parallel_config``, and a
+        variable may well be 1."""
+        if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+            return isinstance(value.expression, cst.Integer)
+        if isinstance(value, cst.Integer):
+            return value.evaluated_value != 1
+        if isinstance(value, cst.Call):
+            callee = self.lookup.resolve(value.func, scope)
+            return callee is not None and not callee.instance and callee.qualname in T.CPU_COUNTS
+        return False
+
+    def _in_backend_context(self, node: cst.CSTNode, parents) -> bool:
+        """Inside ``with parallel_config(...)`` or ``parallel_backend(...)``, which choose
+        the default backend."""
+        current = parents.get(id(node))
+        while current is not None:
+            if isinstance(current, cst.With):
+                for item in current.items:
+                    located = self.lookup.site(item.item) if isinstance(item.item, cst.Call) else None
+                    value = self.lookup.facts.callee(located[1]) if located is not None else None
+                    if value is not None and value.qualname in T.JOBLIB_BACKEND_CONTEXTS:
+                        return True
+            current = parents.get(id(current))
+        return False
 
     def _run_in_executor(self, index, site, func: cst.Attribute) -> Optional[HandoffSite]:
         receiver = self.lookup.resolve(func.value, site.scope)
@@ -337,8 +466,21 @@ class _HandoffFinder:
                 inner = self.target(expr.args[0].value, scope, depth + 1)
                 inner.partial_args = inner.partial_args + tuple(expr.args[1:])
                 return inner
+            if callee is not None and not callee.instance and not callee.bound and callee.qualname in self.facts.resolver.local_classes:
+                cls = self.facts.resolver.local_classes[callee.qualname]
+                return Target(INSTANCE, cls.node, cls, cls.qualname, receiver=expr)
             return Target(UNKNOWN)
         value = self.lookup.resolve(expr, scope)
+        if isinstance(expr, cst.Name) and depth < 4 and (value is None or value.instance):
+            # ``work = functools.partial(f, shared)`` ... ``pool.map(work, items)``.
+            made = self.lookup.constructor(expr, scope)
+            if made is not None:
+                callee = self.lookup.resolve(made[0].func, made[1])
+                if callee is not None and callee.qualname == "functools.partial" and not callee.instance:
+                    return self.target(made[0], made[1], depth + 1)
+        if value is not None and value.instance and value.qualname in self.facts.resolver.local_classes:
+            cls = self.facts.resolver.local_classes[value.qualname]
+            return Target(INSTANCE, cls.node, cls, cls.qualname, receiver=expr)
         if value is None or value.instance:
             return Target(UNKNOWN)
         receiver = expr.value if isinstance(expr, cst.Attribute) else None
