@@ -28,7 +28,7 @@ from conclint.engine.discovery import module_name_for
 from conclint.engine.placing import position
 from conclint.engine.settings import FileResult, Settings, catalogue_for
 from conclint.engine.source import MAX_BYTES, MAX_DEPTH, MAX_LINE, decode_source, too_deep
-from conclint.rules import Report, Rule, rules_for
+from conclint.rules import Report, Rule, rules_for, without_superseded
 from conclint.suppress import noqa_map
 
 
@@ -148,7 +148,7 @@ def _run_rules(module: cst.Module, text: str, path: str, name: str, settings: Se
     except Exception as exc:
         diagnostics.append(internal_error(path, "the module summary", exc))
         summary = None
-    return FileResult(path, tuple(_one_per_site(diagnostics)), summary, noqa_map(text))
+    return FileResult(path, tuple(_one_per_site(without_superseded(diagnostics))), summary, noqa_map(text))
 
 
 def _traverse(wrapper: MetadataWrapper, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:

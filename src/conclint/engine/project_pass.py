@@ -15,11 +15,25 @@ from conclint.engine import per_file
 from conclint.engine.placing import CallLocator, place
 from conclint.engine.reuse import contents_of, dependencies_unchanged, placed_before, project_inputs, replace_moved, unedited_files
 from conclint.engine.settings import FileResult, Settings
-from conclint.rules import project_rules_for
+from conclint.rules import project_rules_for, without_superseded
 from conclint.rules.interprocedural import ProjectFinding
 
 
 def project_pass(
+    results: Sequence[FileResult],
+    settings: Settings,
+    root: str,
+    sources: Optional[Dict[str, Union[str, bytes]]] = None,
+    cache: Optional[Cache] = None,
+    reuse: bool = True,
+) -> List[Diagnostic]:
+    """The project pass's findings (:func:`_project_pass`), less those a per-file finding
+    at the same place supersedes (a dropped coroutine on a thread is CCL306, not CCL501)."""
+    found = _project_pass(results, settings, root, sources, cache, reuse)
+    return without_superseded(found, (d for result in results for d in result.diagnostics))
+
+
+def _project_pass(
     results: Sequence[FileResult],
     settings: Settings,
     root: str,

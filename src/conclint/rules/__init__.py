@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Type
+from typing import Dict, Iterable, List, Sequence, Type
 
 from conclint.rules import (
     async_correctness,
@@ -12,12 +12,13 @@ from conclint.rules import (
     process_memory,
     processes,
     shared_state,
+    thread_safety,
     tool,
     workload,
 )
 from conclint.rules.base import Report, Rule
 
-_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness, workload, shared_state, processes, process_memory)
+_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness, workload, shared_state, thread_safety, processes, process_memory)
 
 
 def _collect() -> Dict[str, Type[Rule]]:
@@ -43,9 +44,23 @@ def rules_for(codes) -> List[Type[Rule]]:
     ]
 
 
+def without_superseded(diagnostics: Sequence, others: Iterable = ()) -> list:
+    """``diagnostics`` less those that a finding at the very same place (among them, or
+    among ``others``) supersedes (:attr:`Rule.supersedes`): one finding per site."""
+    places = {
+        (d.path, d.line, d.column, code)
+        for group in (diagnostics, others)
+        for d in group
+        for code in getattr(ALL_RULES.get(d.code), "supersedes", ())
+    }
+    if not places:
+        return list(diagnostics)
+    return [d for d in diagnostics if (d.path, d.line, d.column, d.code) not in places]
+
+
 def project_rules_for(codes) -> List[Type[Rule]]:
     """The rules of the project pass among ``codes``."""
     return [ALL_RULES[c] for c in sorted(codes) if c in ALL_RULES and getattr(ALL_RULES[c], "project_rule", False)]
 
 
-__all__ = ["ALL_RULES", "Report", "Rule", "project_rules_for", "rules_for"]
+__all__ = ["ALL_RULES", "Report", "Rule", "project_rules_for", "rules_for", "without_superseded"]

@@ -59,6 +59,9 @@ class Rule(cst.BatchableCSTVisitor):
     #: Words (bytes) a file must contain for this rule to find anything in it; files with
     #: none of the enabled rules' words are not parsed. ``None``: any file.
     triggers: ClassVar[Optional[Tuple[bytes, ...]]] = None
+    #: Project-pass codes whose finding at the very place of one of this rule's findings
+    #: says less (one finding per site, the most specific): the engine drops them.
+    supersedes: ClassVar[Tuple[str, ...]] = ()
 
     def __init__(self, facts: ModuleFacts) -> None:
         super().__init__()

@@ -4,7 +4,10 @@ Everything is computed after the traversal, from :class:`ModuleFacts`, and only 
 few function bodies that matter. By concern:
 
 * :mod:`.handoffs`: the calls that run a callable on another thread or process, and what
-  that callable is; :mod:`.concurrency`: whether several of them run at once.
+  that callable is; :mod:`.concurrency`: whether several of them run at once, and which
+  arguments every run shares; :mod:`.entries`: what runs on another thread, also without
+  a hand-off in sight (``Thread`` subclasses, request handlers), what it calls, and the
+  state of ``self`` it shares with the object's other methods.
 * :mod:`.cpu`: CPU-heavy loops and calls of unknown cost, for the summaries.
 * :mod:`.shared_roots`, :mod:`.shared_subjects`, :mod:`.shared_state`: what code running
   on threads changes without a lock (CCL301-CCL304).
@@ -16,13 +19,15 @@ few function bodies that matter. By concern:
 """
 
 from conclint.analysis.threads.body import FunctionBody
-from conclint.analysis.threads.concurrency import Concurrency, names_bound_in
+from conclint.analysis.threads.concurrency import Concurrency, SharedArgument, names_bound_in, shared_arguments
 from conclint.analysis.threads.cpu import CpuLoop, cheap_call, cpu_loops, opaque_functions
+from conclint.analysis.threads.entries import ThreadCode, ThreadEntry, ThreadFunction
 from conclint.analysis.threads.facts import ThreadFacts, thread_facts
 from conclint.analysis.threads.handoffs import (
     CLASS,
     EXTERNAL,
     FUNCTION,
+    INSTANCE,
     LAMBDA,
     PROCESS,
     PROCESS_POOL,
@@ -48,6 +53,7 @@ __all__ = [
     "CLASS",
     "EXTERNAL",
     "FUNCTION",
+    "INSTANCE",
     "LAMBDA",
     "MUTATE",
     "PROCESS",
@@ -65,9 +71,13 @@ __all__ = [
     "PerCallLock",
     "ProjectWork",
     "SharedAccess",
+    "SharedArgument",
     "Subject",
     "Target",
+    "ThreadCode",
+    "ThreadEntry",
     "ThreadFacts",
+    "ThreadFunction",
     "ThreadRoot",
     "block_statements",
     "cheap_call",
@@ -82,6 +92,7 @@ __all__ = [
     "parameters",
     "per_call_locks",
     "receivers",
+    "shared_arguments",
     "summary_fields",
     "thread_facts",
 ]

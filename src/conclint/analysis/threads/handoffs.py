@@ -117,6 +117,11 @@ def find_handoffs(lookup: ModuleLookup) -> List[HandoffSite]:
     return found
 
 
+def target_of(lookup: ModuleLookup, expr: cst.BaseExpression, scope: Scope) -> Target:
+    """What a callable (or class) expression passed somewhere runs, as for a hand-off."""
+    return _HandoffFinder(lookup).target(expr, scope)
+
+
 def _positional(call: cst.Call) -> Tuple[List[cst.Arg], bool]:
     """Positional arguments up to the first ``*args``, and whether there was one."""
     found = []
@@ -126,6 +131,11 @@ def _positional(call: cst.Call) -> Tuple[List[cst.Arg], bool]:
         if arg.keyword is None:
             found.append(arg)
     return found, False
+
+
+def argument(call: cst.Call, keyword: Optional[str], position: int) -> Optional[cst.BaseExpression]:
+    """The argument given by ``keyword`` or at ``position`` (before any ``*args``)."""
+    return _argument(call, keyword, position)
 
 
 def _argument(call: cst.Call, keyword: Optional[str], position: int) -> Optional[cst.BaseExpression]:
