@@ -143,9 +143,6 @@ PROCESS_STARTING_CALLS: FrozenSet[str] = frozenset(
     {"multiprocessing.Pool", "multiprocessing.pool.Pool", "multiprocessing.Manager"}
 )
 
-#: Start methods under which a ``Process`` target is not pickled.
-FORK_METHODS: FrozenSet[str] = frozenset({"fork"})
-
 # --------------------------------------------------------------------------------------
 # Shared state (CCL3xx, CCL403)
 # --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Thread and process primitives (data only)."""
 
-from typing import FrozenSet
+from typing import Dict, FrozenSet, Tuple
 
 #: Locks that block the calling thread when taken with ``with``; in ``async def`` they
 #: block the event loop, and deadlock it when the holder awaits inside.
@@ -63,3 +63,23 @@ THREADING_SERVERS: FrozenSet[str] = frozenset(
 )
 #: The mix-in a server class of the module derives from to handle requests on threads.
 THREADING_MIXIN = "socketserver.ThreadingMixIn"
+
+# --------------------------------------------------------------------------------------
+# Start methods (CCL401-CCL403)
+# --------------------------------------------------------------------------------------
+
+#: The start methods ``multiprocessing.get_start_method()`` can return.
+START_METHODS: FrozenSet[str] = frozenset({"fork", "spawn", "forkserver"})
+
+#: Start methods whose child is a copy of the parent: a ``Process`` target is not pickled,
+#: and the main module is not imported again. (Pool and executor tasks are pickled under
+#: every method: they travel to the workers through a pipe.)
+FORK_METHODS: FrozenSet[str] = frozenset({"fork"})
+
+#: Constructors that take the context their processes come from: qualified name ->
+#: (keyword, position).
+CONTEXT_ARGUMENTS: Dict[str, Tuple[str, int]] = {
+    "concurrent.futures.ProcessPoolExecutor": ("mp_context", 1),
+    "concurrent.futures.process.ProcessPoolExecutor": ("mp_context", 1),
+    "multiprocessing.pool.Pool": ("context", 4),
+}

@@ -47,7 +47,8 @@ class LostUpdateInChild(Rule):
     and passed in `args=`, to `submit`/`apply`, to `functools.partial`, or as an element of
     the iterable given to `map`. Objects made for sharing (`multiprocessing.Queue`,
     `Value`, `Array`, `Manager()` proxies, `shared_memory`) and objects of unknown type are
-    never reported."""
+    never reported. The start method does not matter: a forked child changes its own copy
+    of the parent's memory just as a spawned one changes objects rebuilt from pickles."""
     why = """A child process works on a copy of the parent's memory (forked) or on objects
     rebuilt from pickles (spawned): whatever it changes stays in the child and is thrown
     away when it exits. The parent's list stays empty, its counter stays 0, and nothing

@@ -11,9 +11,19 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from conclint.analysis.module import ModuleFacts
 from conclint.analysis.scopes import Scope
-from conclint.analysis.threads import CLASS, FUNCTION, LAMBDA, PROCESS, PROCESS_POOL, HandoffSite, ModuleLookup, thread_facts
+from conclint.analysis.threads import (
+    CLASS,
+    FUNCTION,
+    LAMBDA,
+    PROCESS,
+    PROCESS_POOL,
+    HandoffSite,
+    ModuleLookup,
+    StartMethods,
+    start_methods,
+    thread_facts,
+)
 from conclint.knowledge import cpu as K
 from conclint.knowledge.cpu import HANDOFF_WORDS
 from conclint.rules.base import Rule
@@ -21,23 +31,6 @@ from conclint.rules.base import Rule
 PROCESS_ADVICE = """Processes are for CPU-bound work, and each has its own memory: nothing is
 shared unless passed explicitly, and under the spawn and forkserver start methods each
 child starts by importing the main module again."""
-
-
-def forces_fork(facts: ModuleFacts) -> bool:
-    """``multiprocessing.set_start_method("fork")`` somewhere in the module."""
-    for site in facts.calls:
-        args = site.node.args
-        if not args or not isinstance(args[0].value, cst.SimpleString):
-            continue
-        func = site.node.func
-        tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-        if tail != "set_start_method":
-            continue
-        value = facts.callee(site)
-        if value is not None and value.qualname == "multiprocessing.set_start_method":
-            if args[0].value.evaluated_value in K.FORK_METHODS:
-                return True
-    return False
 
 
 def _is_main_test(test: cst.BaseExpression, operator_type) -> bool:
@@ -53,6 +46,13 @@ def _is_main_test(test: cst.BaseExpression, operator_type) -> bool:
     return len(names) == 1 and len(strings) == 1
 
 
+def _made_forked(lookup: ModuleLookup, methods: StartMethods, expr: cst.BaseExpression, scope: Scope) -> bool:
+    """Whether the process or executor ``expr`` names was made to fork (from the default
+    when the call that made it cannot be found)."""
+    made = lookup.constructor(expr, scope)
+    return methods.forks(methods.of_creation(*made) if made is not None else methods.default())
+
+
 class MissingMainGuard(Rule):
     code = "CCL401"
     triggers = HANDOFF_WORDS
@@ -64,9 +64,19 @@ class MissingMainGuard(Rule):
     `multiprocessing.Pool(...)` (and `get_context(...).Pool`, `multiprocessing.Manager()`),
     `.start()` of a `multiprocessing.Process` (or of a local subclass of it), `submit`/`map`
     of a `ProcessPoolExecutor` (its construction alone starts nothing), or a call of a
-    function of the module that does one of these (`main()` called without the guard). A
-    module that forces the fork start method with `multiprocessing.set_start_method("fork")`,
-    and processes made from `get_context("fork")`, are not reported."""
+    function of the module that does one of these (`main()` called without the guard).
+    Processes that are sure to fork are not reported: a forked child is a copy of the parent
+    and does not import the module again. The start method is the one of the context the
+    process, pool or executor comes from: `multiprocessing.get_context("fork")` called in
+    place or held in a name, a module global or a class or instance attribute
+    (`self._ctx`, `cls.ctx`), the `mp_context=` of a `ProcessPoolExecutor`, the `context=`
+    of `multiprocessing.pool.Pool`. Without one (`multiprocessing.Pool()`, `get_context()`)
+    it is the default: what the module's `multiprocessing.set_start_method(...)` calls
+    choose, narrowed inside a branch on `multiprocessing.get_start_method()` (`if
+    get_start_method() != "fork": ctx = get_context("fork") else: ctx = get_context()`
+    forks either way). A module that chooses no method is reported: the default is spawn on
+    macOS and Windows and forkserver on Linux from Python 3.14, and code that does not
+    choose must work under them."""
     why = """Under the spawn start method (the default on Windows and macOS) and forkserver
     (the default on Linux from Python 3.14), every child process begins by importing the
     main module. Unguarded, that import starts processes again: `RuntimeError: An attempt
@@ -108,15 +118,14 @@ class MissingMainGuard(Rule):
     MAX_DEPTH = 6
 
     def finish(self) -> None:
-        if forces_fork(self.facts):
-            return
         tf = thread_facts(self.facts)
         lookup = tf.lookup
+        methods = start_methods(self.facts)
         by_index = {h.index: h for h in tf.handoffs()}
         direct: Dict[int, str] = {}  # function scope id -> what it starts first
         import_time: List[Tuple[object, Optional[str]]] = []
         for index, site in enumerate(self.facts.calls):
-            started = self._starts(lookup, index, site, by_index)
+            started = self._starts(lookup, methods, index, site, by_index)
             function = site.scope.function_scope
             if function is None:
                 import_time.append((site, started))
@@ -184,33 +193,35 @@ class MissingMainGuard(Rule):
         return None
 
     @staticmethod
-    def _starts(lookup: ModuleLookup, index: int, site, by_index: Dict[int, HandoffSite]) -> Optional[str]:
+    def _starts(lookup: ModuleLookup, methods: StartMethods, index: int, site, by_index: Dict[int, HandoffSite]) -> Optional[str]:
+        """What the call starts child processes with, when they may be spawned (a forked
+        child does not import the module again)."""
         func = site.node.func
         tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         if tail not in ("Pool", "Manager", "start", "submit", "map"):
             return None
-        value = lookup.facts.callee(site)
-        if value is None or value.instance:
-            return None
-        if not value.bound:
-            return f"{tail}()" if value.qualname in K.PROCESS_STARTING_CALLS else None
-        if value.owner == "multiprocessing.get_context()" and tail in ("Pool", "Manager") and isinstance(func, cst.Attribute):
-            method = lookup.start_method(func.value, site.scope)
-            return None if method in K.FORK_METHODS else f"{tail}()"
-        if tail == "start" and isinstance(func, cst.Attribute):
+        if tail == "start":
+            # ``.start()`` of a process, found by its type (also the unnamed result of a
+            # context's ``Process(...)``).
+            if not isinstance(func, cst.Attribute):
+                return None
             kind = lookup.instance_type(func.value, site.scope)
             cls = lookup.facts.resolver.local_classes.get(kind) if kind else None
             if kind in K.PROCESS_TYPES or (cls is not None and lookup.local_class_ancestry(cls) & K.PROCESS_CLASSES):
-                made = lookup.constructor(func.value, site.scope)
-                if made is not None and isinstance(made[0].func, cst.Attribute):
-                    method = lookup.start_method(made[0].func.value, made[1])
-                    if method in K.FORK_METHODS:
-                        return None
-                return "Process.start()"
+                return None if _made_forked(lookup, methods, func.value, site.scope) else "Process.start()"
             return None
+        value = lookup.facts.callee(site)
+        if value is None or value.instance:
+            return None
+        if (not value.bound and value.qualname in K.PROCESS_STARTING_CALLS) or (
+            value.owner == "multiprocessing.get_context()" and tail in ("Pool", "Manager")
+        ):
+            return None if methods.forks(methods.of_creation(site.node, site.scope)) else f"{tail}()"
         handoff = by_index.get(index)
         if handoff is not None and handoff.kind == PROCESS_POOL and handoff.via.startswith("ProcessPoolExecutor."):
-            return handoff.via
+            # The executor starts its workers on its first task, from its ``mp_context``.
+            assert isinstance(func, cst.Attribute)
+            return None if _made_forked(lookup, methods, func.value, site.scope) else handoff.via
         return None
 
     @staticmethod
@@ -237,10 +248,16 @@ class UnpicklableTask(Rule):
     inside a function (or a method of one, or a `functools.partial` of any of these) handed
     to a process: `ProcessPoolExecutor.submit`/`map`, `multiprocessing.Pool` methods
     (`map`, `imap`, `starmap`, `apply_async`, ...), `loop.run_in_executor(process_pool,
-    ...)`, and `multiprocessing.Process(target=...)`. A `Process` target is pickled only
-    under the spawn and forkserver start methods, so `Process` is not reported when the
-    module calls `multiprocessing.set_start_method("fork")` or the process comes from
-    `get_context("fork")`; pools always pickle their tasks."""
+    ...)`, and `multiprocessing.Process(target=...)`. Per API and start method: a `Process` target is pickled only under the spawn and
+    forkserver start methods (a forked child is a copy of the parent and already has it),
+    so a `Process` sure to fork is not reported. Pool and executor tasks (`Pool.map`,
+    `apply_async`, `ProcessPoolExecutor.submit`, ...) are pickled under every start method,
+    fork included: they travel to the workers through a pipe. The start method of a
+    `Process` is found as for CCL401: from the context it is made from
+    (`get_context("fork")` in place, in a name, a module global, a class or instance
+    attribute such as `self._ctx`), or the module's `set_start_method(...)`, narrowed in a
+    branch on `get_start_method()`; when nothing chooses it, the process may be spawned and
+    is reported."""
     why = """A process receives its task by pickle, and pickle stores a function as "the
     attribute `name` of module `mod`", to be looked up again in the child. A lambda has no
     name, and a nested function or local class cannot be reached from its module: the call
@@ -278,17 +295,14 @@ class UnpicklableTask(Rule):
 
     def finish(self) -> None:
         tf = thread_facts(self.facts)
-        fork = None
+        methods = start_methods(self.facts)
         for handoff in tf.handoffs():
             if handoff.kind not in (PROCESS, PROCESS_POOL) or handoff.cloudpickle:
                 continue  # cloudpickle (joblib) sends lambdas and nested functions by value
-            if handoff.kind == PROCESS:
-                if handoff.start_method in K.FORK_METHODS:
-                    continue
-                if fork is None:
-                    fork = forces_fork(self.facts)
-                if fork:
-                    continue
+            # A forked child is a copy of the parent and gets its target without pickle;
+            # pool tasks go through a pipe, pickled, whatever the start method.
+            if handoff.kind == PROCESS and methods.forks(methods.of_creation(handoff.site.node, handoff.scope)):
+                continue
             what = self._unpicklable(handoff)
             if what is None:
                 continue

@@ -12,6 +12,7 @@ few function bodies that matter. By concern:
 * :mod:`.shared_roots`, :mod:`.shared_subjects`, :mod:`.shared_state`: what code running
   on threads changes without a lock (CCL301-CCL304).
 * :mod:`.locks` and :mod:`.body`: which code runs with a lock held; locks made per call.
+* :mod:`.start_methods`: whether a child process forks or is spawned (CCL401-CCL403).
 * :mod:`.summaries`: the fields they add to a module summary; :mod:`.project_work`: the
   project pass's questions about hand-offs, across modules.
 * :mod:`.lookup` and :mod:`.syntax`: what all of them look up in a module and its nodes;
@@ -45,6 +46,7 @@ from conclint.analysis.threads.project_work import ProjectWork
 from conclint.analysis.threads.shared_roots import ThreadRoot
 from conclint.analysis.threads.shared_state import CHECK, MUTATE, REBIND, UPDATE, SharedAccess
 from conclint.analysis.threads.shared_subjects import Subject
+from conclint.analysis.threads.start_methods import StartMethods, start_methods
 from conclint.analysis.threads.summaries import summary_fields
 from conclint.analysis.threads.syntax import SCOPE_NODES, block_statements, child_nodes, code_of
 
@@ -72,6 +74,7 @@ __all__ = [
     "ProjectWork",
     "SharedAccess",
     "SharedArgument",
+    "StartMethods",
     "Subject",
     "Target",
     "ThreadCode",
@@ -93,6 +96,7 @@ __all__ = [
     "per_call_locks",
     "receivers",
     "shared_arguments",
+    "start_methods",
     "summary_fields",
     "thread_facts",
 ]

@@ -99,7 +99,6 @@ class HandoffSite:
     #: A configured thread callback: the library calls the callable on a thread of its own,
     #: maybe long after this call, and once or many times.
     callback: bool = False
-    start_method: str = ""  # "fork", "spawn", ... when a context says so
 
     @property
     def scope(self) -> Scope:
@@ -246,8 +245,7 @@ class _HandoffFinder:
                 return self._subclass(index, site, cls)
             return None
         if value.owner == "multiprocessing.get_context()" and value.attr == "Process" and isinstance(func, cst.Attribute):
-            method = self.lookup.start_method(func.value, site.scope)
-            return self._starter(index, site, PROCESS, "Process", ("target", 1, 3, 4), method)
+            return self._starter(index, site, PROCESS, "Process", ("target", 1, 3, 4))
         if name in self.facts.executors:
             return self._wrapper(index, site, name)
         if self._is_callback(name):
@@ -269,7 +267,7 @@ class _HandoffFinder:
             return None
         return self._pool_method(index, site, kind, f"{short}.{tail}()", style)
 
-    def _starter(self, index, site, kind, short, spec, start_method: str = "") -> Optional[HandoffSite]:
+    def _starter(self, index, site, kind, short, spec) -> Optional[HandoffSite]:
         keyword, position, args_position, kwargs_position = spec
         call = site.node
         target_expr = _argument(call, keyword, position)
@@ -278,7 +276,7 @@ class _HandoffFinder:
         args = _packed(_argument(call, "args", args_position), _argument(call, "kwargs", kwargs_position))
         via = f"{short}(target=...)" if keyword == "target" else f"{short}()"
         target = self.target(target_expr, site.scope)
-        return HandoffSite(site, index, kind, via, target_expr, target, args, start_method=start_method)
+        return HandoffSite(site, index, kind, via, target_expr, target, args)
 
     def _wrapper(self, index, site, name) -> Optional[HandoffSite]:
         found, star = _positional(site.node)

@@ -124,32 +124,6 @@ class ModuleLookup:
             return K.CONTEXT_MEMBERS.get(attr)
         return callee
 
-    def start_method(self, context: cst.BaseExpression, scope: Scope) -> str:
-        """``"fork"`` for the context ``multiprocessing.get_context("fork")`` (or a name
-        bound to it) that a process or pool is taken from."""
-        if isinstance(context, cst.Call):
-            return self._literal_start_method(context)
-        return self._bound_start_method(context, scope)
-
-    def _bound_start_method(self, context: cst.BaseExpression, scope: Scope) -> str:
-        made = self.constructor(context, scope)
-        if made is None:
-            return ""
-        call, call_scope = made
-        callee = self.resolve(call.func, call_scope)
-        if callee is None or callee.qualname != "multiprocessing.get_context" or not call.args:
-            return ""
-        value = call.args[0].value
-        return value.evaluated_value if isinstance(value, cst.SimpleString) else ""
-
-    @staticmethod
-    def _literal_start_method(call: cst.Call) -> str:
-        # ``get_context("fork").Process(...)``: the call's own first argument.
-        if call.args and isinstance(call.args[0].value, cst.SimpleString):
-            value = call.args[0].value.evaluated_value
-            return value if isinstance(value, str) else ""
-        return ""
-
     def container_type(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str:
         """``builtins.list``, ``collections.Counter``, ... when ``expr`` is known to be one
         of the mutable containers of :data:`knowledge.cpu.MUTATING_METHODS`; else ``""``."""
