@@ -10,6 +10,12 @@ Propagation: a sync function blocks when it makes a blocking call itself, or cal
 any number of sync functions of the project, across modules, through recursion) one that
 does. Async functions never propagate: calling one only creates a coroutine. Callables
 handed to an executor are passed, not called, so they are no edge at all.
+
+A chain is cut where a call passes a constant (``None``, a literal, a display; or leaves
+out a parameter whose default is one) that makes the guard of the callee's next step
+false: ``load({})`` never reaches the ``open(src)`` that ``load`` makes only under
+``if isinstance(src, str):``. Each call is judged by what it passes, so the same helper
+called once with a file name still blocks for that caller.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from __future__ import annotations
 import os
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
-from conclint.analysis.summary import Call, Effect, FunctionSummary, ModuleSummary
+from conclint.analysis.guards import falsified
+from conclint.analysis.summary import Call, Constant, Effect, FunctionSummary, Guard, ModuleSummary
 
 Loader = Callable[[str], Optional[ModuleSummary]]
 
@@ -49,6 +56,12 @@ Hop = Tuple[FunctionRef, Union[Call, Effect]]
 
 MAX_DEPTH = 16
 
+#: What a chain is searched from: a function, and the steps (call indexes) of it that the
+#: call into it cannot reach.
+State = Tuple[Tuple[str, str], FrozenSet[int]]
+
+_NONE_CUT: FrozenSet[int] = frozenset()
+
 
 def import_root(path: str, module: str) -> str:
     """The folder Python must have on ``sys.path`` to import ``module`` from ``path``."""
@@ -70,7 +83,8 @@ class Project:
         self._functions: Dict[int, Dict[str, FunctionSummary]] = {}
         self._classes: Dict[int, Dict[str, Tuple[str, ...]]] = {}
         self._aliases: Dict[int, Dict[str, str]] = {}
-        self._chains: Dict[Tuple[str, str], Optional[List[Hop]]] = {}
+        self._chains: Dict[State, Optional[List[Hop]]] = {}
+        self._guarded: Dict[int, Tuple[Union[Call, Effect], ...]] = {}
         # Memos keyed by ``id`` of a summary (held in ``by_path`` for the project's life):
         # a big project asks the same questions tens of thousands of times.
         self._roots: Dict[int, Tuple[str, ...]] = {}
@@ -229,38 +243,86 @@ class Project:
         return target
 
     # -- propagation ----------------------------------------------------------------------
-    def blocking_chain(self, start: FunctionRef) -> Optional[List[Hop]]:
-        """The shortest chain of sync calls from ``start`` to a blocking call, if any."""
-        key = start.key
-        if key in self._chains:
-            return self._chains[key]
+    def blocking_chain(self, start: FunctionRef, via: Optional[Call] = None) -> Optional[List[Hop]]:
+        """The shortest chain of sync calls from ``start`` to a blocking call, if any; with
+        ``via``, the call into ``start``, only through the steps that call can reach."""
         if start.function.is_async:
             return None
-        previous: Dict[Tuple[str, str], Tuple[FunctionRef, Call]] = {}
-        seen = {key}
-        queue = deque([start])
+        first: State = (start.key, self.cut(via, start))
+        if first in self._chains:
+            return self._chains[first]
+        previous: Dict[State, Tuple[State, FunctionRef, Call]] = {}
+        seen = {first}
+        queue = deque([(start, first)])
         while queue:
-            current = queue.popleft()
-            if current.function.effects:
-                chain: List[Hop] = [(current, current.function.effects[0])]
-                node = current
-                while node.key != key:
-                    parent, call = previous[node.key]
+            current, state = queue.popleft()
+            cut = state[1]
+            effect = next((e for e in current.function.effects if e.call not in cut), None)
+            if effect is not None:
+                chain: List[Hop] = [(current, effect)]
+                node = state
+                while node != first:
+                    parent_state, parent, call = previous[node]
                     chain.append((parent, call))
-                    node = parent
+                    node = parent_state
                 chain.reverse()
-                self._chains[key] = chain
+                self._chains[first] = chain
                 return chain
             for call in current.function.calls:
-                target = self.callee(call, current.module)
-                if target is None or target.function.is_async or target.key in seen:
+                if call.call in cut:
                     continue
-                if target.key in self._chains and self._chains[target.key] is None:
+                target = self.callee(call, current.module)
+                if target is None or target.function.is_async:
+                    continue
+                reached: State = (target.key, self.cut(call, target))
+                if reached in seen:
+                    continue
+                if reached in self._chains and self._chains[reached] is None:
                     continue  # already shown not to block
-                seen.add(target.key)
-                previous[target.key] = (current, call)
-                queue.append(target)
+                seen.add(reached)
+                previous[reached] = (state, current, call)
+                queue.append((target, reached))
         # Nothing reachable blocks: neither does anything on the way.
         for visited in seen:
             self._chains[visited] = None
         return None
+
+    def cut(self, call: Optional[Call], target: FunctionRef) -> FrozenSet[int]:
+        """The steps of ``target`` (call indexes) that ``call`` cannot reach: a guard of
+        theirs fails for a constant the call passes."""
+        guarded = self._guarded.get(id(target.function))
+        if guarded is None:
+            function = target.function
+            guarded = self._guarded[id(function)] = tuple(s for s in (*function.effects, *function.calls) if s.guards)
+        if not guarded or call is None or call.arguments is None:
+            return _NONE_CUT
+        offset = _receiver_offset(call, target.function)
+        found = [step.call for step in guarded if any(falsified(g, _passed(call, g, offset)) for g in step.guards)]
+        return frozenset(found) if found else _NONE_CUT
+
+
+def _receiver_offset(call: Call, function: FunctionSummary) -> int:
+    """How many positional parameters the call fills without an argument: ``self`` of
+    ``obj.method(...)`` and of a constructor, ``cls`` of a classmethod."""
+    if function.kind in ("", "staticmethod"):
+        return 0
+    if call.bound or function.kind == "classmethod":
+        return 1
+    # ``Klass(...)`` runs ``__init__`` with a new ``self``; ``Klass.method(obj, ...)`` passes it.
+    return 1 if function.qualname.endswith(".__init__") and not call.callee.endswith(".__init__") else 0
+
+
+def _passed(call: Call, guard: Guard, offset: int) -> Optional[Constant]:
+    """The constant the call gives the guard's parameter (its default when it gives none);
+    ``None`` when that is not a constant or not known."""
+    args = call.arguments
+    assert args is not None
+    if guard.param and guard.param in args.keywords:
+        return args.constant(guard.param)
+    if guard.position >= 0:
+        index = guard.position - offset
+        if index < 0:
+            return None
+        if index < args.positional:
+            return args.constant(index)
+    return guard.default

@@ -8,6 +8,7 @@ from typing import Dict, List
 
 import libcst as cst
 
+from conclint.analysis.guards import arguments, call_guards
 from conclint.analysis.module import ModuleFacts
 from conclint.analysis.scopes import ASSIGN, IMPORT, Scope
 from conclint.analysis.summary import Call as SummaryCall
@@ -59,18 +60,30 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
         effects: List[Effect] = []
         calls: List[SummaryCall] = []
         indexes = by_function.get(id(scope), [])
+        # The conditions on parameters each call runs under, for the project pass to cut
+        # chains that no caller can take.
+        guards = call_guards(facts, scope) if indexes and not scope.is_async else {}
         for index in indexes:
             site = facts.calls[index]
             if not facts.runs_in_caller(site):
                 continue
             hit = facts.blocking_category(site)
             if hit is not None:
-                effects.append(Effect(hit[1], hit[0], index))
+                effects.append(Effect(hit[1], hit[0], index, guards.get(id(site.node), ())))
                 continue
             value = facts.callee(site)
             if value is None or value.instance or _outside_project(value.qualname, facts.module_name):
                 continue
-            calls.append(SummaryCall(value.qualname, value.bound, index, id(site.node) in facts.discarded))
+            calls.append(
+                SummaryCall(
+                    value.qualname,
+                    value.bound,
+                    index,
+                    id(site.node) in facts.discarded,
+                    guards.get(id(site.node), ()),
+                    arguments(site.node),
+                )
+            )
         functions.append(
             FunctionSummary(
                 qualname=scope.qualname,
@@ -79,6 +92,7 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
                 effects=tuple(effects),
                 calls=tuple(calls),
                 line_hint=indexes[0] if indexes else -1,
+                kind=_kind(scope),
                 **thread_fields.get(id(scope), {}),  # type: ignore[arg-type]
             )
         )
@@ -113,6 +127,15 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
         len(facts.calls),
         facts.framework,
     )
+
+
+def _kind(scope: Scope) -> str:
+    if scope.method_class() is None:
+        return ""
+    for kind in ("staticmethod", "classmethod"):
+        if kind in scope.decorators:
+            return kind
+    return "method"
 
 
 def _transparent(facts: ModuleFacts, scope: Scope) -> bool:

@@ -8,7 +8,45 @@ calls in source order, so a position is computed only for the few that are repor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple, Union
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A constant a call passes, or a parameter's default: ``None``, a literal, a display."""
+
+    kind: str  # "None", "bool", "int", "float", "complex", "str", "bytes", "dict", "list", "tuple", "set"
+    truthy: Optional[bool] = None  # its truth value, when it cannot change
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition on one parameter of the function that a step (a blocking call, a call)
+    runs under: ``if p:``, ``if p is None:``, ``if isinstance(p, str):``, their ``else``,
+    the rest of a block after ``if p is None: return``."""
+
+    param: str  # its name ("" when positional-only)
+    position: int  # its index among the positional parameters, ``self`` counted (-1: keyword-only)
+    test: str  # "truthy", "none" or "isinstance"
+    holds: bool  # the step runs only when the test is true (False: only when it is false)
+    types: Tuple[str, ...] = ()  # for "isinstance": the qualified names of the types
+    default: Optional[Constant] = None  # the parameter's default, when a constant
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """What a call passes (without ``*args`` or ``**kwargs``, which hide it)."""
+
+    positional: int
+    keywords: Tuple[str, ...]
+    #: The constant arguments, by position (an int) or keyword (a str).
+    constants: Tuple[Tuple[Union[int, str], Constant], ...] = ()
+
+    def constant(self, slot: Union[int, str]) -> Optional[Constant]:
+        for where, value in self.constants:
+            if where == slot:
+                return value
+        return None
 
 
 @dataclass(frozen=True)
@@ -18,6 +56,7 @@ class Effect:
     category: str
     callee: str
     call: int
+    guards: Tuple[Guard, ...] = ()  # all must hold for it to run
 
 
 @dataclass(frozen=True)
@@ -28,6 +67,8 @@ class Call:
     bound: bool  # ``callee`` is ``Owner.method`` looked up on an instance
     call: int
     discarded: bool = False  # the call is a whole statement: its result is dropped
+    guards: Tuple[Guard, ...] = ()  # as in :class:`Effect`
+    arguments: Optional[Arguments] = None  # None: not known
 
 
 @dataclass(frozen=True)
@@ -53,6 +94,9 @@ class FunctionSummary:
     calls: Tuple[Call, ...]
     #: Index of the first call in the function, for its position (-1: none).
     line_hint: int = -1
+    #: "method", "classmethod" or "staticmethod" for one defined in a class body; "" else.
+    #: Says which parameter the first argument of a call fills.
+    kind: str = ""
     # -- threads and processes (CCL201/CCL202), filled by conclint.analysis.threads --------
     #: Why the function is CPU-heavy by itself ("" when it is not), and the index of a call
     #: inside that loop, to point at it (-1: none).

@@ -64,7 +64,18 @@ class IndirectBlockingCall(Rule):
     with its location. Callables handed to `asyncio.to_thread`, `run_in_executor` and
     the like are not calls and are not followed; `async def` callees are not followed
     (blocking inside them is reported there). Functions with a decorator conclint does not
-    know to be transparent are not followed."""
+    know to be transparent are not followed. A chain is cut where a call passes a constant
+    (`None`, a string, bytes or number literal, `True`/`False`, a dict, list, tuple or set
+    display; or leaves out a parameter whose default is one) that makes the guard of the
+    next step false: `load({})` does not reach an `open(src)` that `load` makes only under
+    `if isinstance(src, str):`. The guards followed are simple conditions on one parameter
+    of the callee: `if p:`, `if not p:`, `if p is None:`, `if p is not None:`,
+    `if isinstance(p, T)` for built-in, `pathlib`, `os.PathLike` and `io` types (and tuples
+    of them), `and` in the `if` branch, `or` in the `else` branch, and the rest of a block
+    after `if p is None: return` (or `raise`, `continue`, `break`); a parameter assigned
+    anywhere but inside the code its guard keeps from running is no guard. Each call is
+    judged by what it passes: the same helper called with a file name is still reported,
+    at that call."""
     why = """Most real event-loop stalls are not a `time.sleep` written in a coroutine; they
     are a coroutine calling a small sync helper that, three calls down and in another
     module, opens a file or queries a database. The loop freezes just the same, and nothing
@@ -107,7 +118,7 @@ class IndirectBlockingCall(Rule):
                     target = project.callee(call, module)
                     if target is None or target.function.is_async:
                         continue
-                    chain = project.blocking_chain(target)
+                    chain = project.blocking_chain(target, call)
                     if chain:
                         yield cls._finding(module, function, call.call, chain)
 
