@@ -49,3 +49,13 @@ class Box:
     async def run(self):
         self.open()
         open("y")
+
+
+async def object_then_import():
+    # The binding that reaches sleep(1) is the import, but the provider (like the
+    # tracker for names of modules and functions) counts every binding before the use.
+    sleep: Path = Path("x")
+    sleep.exists()
+    from time import sleep
+
+    sleep(1)

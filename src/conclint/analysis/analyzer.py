@@ -51,7 +51,7 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
     def _bind_target(self, target: cst.BaseExpression, binding: Binding) -> None:
         """Bind the names of an assignment target; unpacking gives values we cannot follow."""
         if isinstance(target, cst.Name):
-            self.scope.add(target.value, binding)
+            self.scope.add(target.value, binding, target)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind_target(element.value, Binding(OTHER))
@@ -87,10 +87,10 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
                 continue
             self.facts.imported_modules.add(full)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.scope.add(alias.asname.name.value, Binding(IMPORT, full))
+                self.scope.add(alias.asname.name.value, Binding(IMPORT, full), alias.asname.name)
             else:
                 top = full.split(".", 1)[0]
-                self.scope.add(top, Binding(IMPORT, top))
+                self.scope.add(top, Binding(IMPORT, top), alias.name)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = dotted_name(node.module) if node.module is not None else ""
@@ -110,16 +110,16 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
             if not isinstance(alias.name, cst.Name):
                 continue
             name = alias.name.value
-            local = name
+            local: cst.Name = alias.name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
+                local = alias.asname.name
             qualname = f"{module}.{name}" if module else name
-            self.scope.add(local, Binding(IMPORT, qualname))
+            self.scope.add(local.value, Binding(IMPORT, qualname), local)
 
     # -- definitions and scopes ----------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         qualname = self._qualname(node.name.value)
-        self.scope.add(node.name.value, Binding(DEF, qualname))
+        self.scope.add(node.name.value, Binding(DEF, qualname), node.name)
         scope = Scope(
             "function",
             self.scope,
@@ -141,10 +141,10 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
         ordered = list(params.posonly_params) + list(params.params)
         index = 0
         for param in ordered:
-            scope.add(param.name.value, Binding(PARAM, value=_annotation(param), scope=scope, index=index))
+            scope.add(param.name.value, Binding(PARAM, value=_annotation(param), scope=scope, index=index), param.name)
             index += 1
         for param in list(params.kwonly_params):
-            scope.add(param.name.value, Binding(PARAM, value=_annotation(param), scope=scope))
+            scope.add(param.name.value, Binding(PARAM, value=_annotation(param), scope=scope), param.name)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 scope.add(star.name.value, Binding(OTHER))
@@ -169,7 +169,7 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         qualname = self._qualname(node.name.value)
-        self.scope.add(node.name.value, Binding(CLASS, qualname))
+        self.scope.add(node.name.value, Binding(CLASS, qualname), node.name)
         scope = Scope("class", self.scope, name=node.name.value, qualname=qualname, node=node)
         self._pending[id(node)] = scope
         self.facts.resolver.local_classes[qualname] = scope
@@ -233,7 +233,7 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
         elif node.value is not None:
             self._bind_target(node.target, Binding(ASSIGN, value=node.value, scope=self.scope))
         elif isinstance(node.target, cst.Name) and self.scope.kind == "function":
-            self.scope.add(node.target.value, Binding(OTHER))
+            self.scope.add(node.target.value, Binding(OTHER), node.target)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Attribute):
@@ -245,7 +245,7 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
         while scope.kind == "comprehension" and scope.parent is not None:
             scope = scope.parent
         if isinstance(node.target, cst.Name):
-            scope.add(node.target.value, Binding(ASSIGN, value=node.value, scope=self.scope))
+            scope.add(node.target.value, Binding(ASSIGN, value=node.value, scope=self.scope), node.target)
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_target(node.target, Binding(OTHER))
@@ -264,19 +264,19 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
 
     def visit_MatchAs(self, node: cst.MatchAs) -> None:
         if node.name is not None:
-            self.scope.add(node.name.value, Binding(OTHER))
+            self.scope.add(node.name.value, Binding(OTHER), node.name)
 
     def visit_MatchStar(self, node: cst.MatchStar) -> None:
         if node.name is not None:
-            self.scope.add(node.name.value, Binding(OTHER))
+            self.scope.add(node.name.value, Binding(OTHER), node.name)
 
     def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
         if node.rest is not None:
-            self.scope.add(node.rest.value, Binding(OTHER))
+            self.scope.add(node.rest.value, Binding(OTHER), node.rest)
 
     def visit_Del(self, node: cst.Del) -> None:
         if isinstance(node.target, cst.Name):
-            self.scope.add(node.target.value, Binding(OTHER))
+            self.scope.add(node.target.value, Binding(OTHER), node.target)
 
     # -- calls ------------------------------------------------------------------------
     # -- statement contexts ----------------------------------------------------------------

@@ -33,7 +33,25 @@ BOUNDED_QUEUES = frozenset(
      "multiprocessing.queues.Queue", "multiprocessing.queues.JoinableQueue"}
 )
 
+#: Sockets whose calls raise ``BlockingIOError`` instead of waiting once
+#: ``setblocking(False)`` or ``settimeout(0)`` made them non-blocking.
+SOCKETS = frozenset({"socket.socket"})
+
 _NON_BLOCKING_KEYWORDS = {"get": "block", "put": "block", "acquire": "blocking"}
+
+
+def _makes_non_blocking(call: cst.Call, method: str) -> bool:
+    """``sock.setblocking(False)``, ``sock.setblocking(0)``, ``sock.settimeout(0)``."""
+    if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return False
+    arg = call.args[0].value
+    if method == "setblocking" and isinstance(arg, cst.Name):
+        return arg.value == "False"
+    if method in ("setblocking", "settimeout") and isinstance(arg, cst.Integer):
+        return int(arg.value.replace("_", ""), 0) == 0
+    if method == "settimeout" and isinstance(arg, cst.Float):
+        return float(arg.value.replace("_", "")) == 0
+    return False
 
 
 def _non_blocking_form(call: cst.Call, method: str) -> bool:
@@ -122,13 +140,28 @@ class ModuleFacts:
         #: which run after the analyzer's for the same node.
         self.scope: Scope = self.root
         self._blocking: Optional[List[BlockingCall]] = None
+        self._non_blocking: Optional[Set[Tuple[str, ...]]] = None
 
     # -- queries -----------------------------------------------------------------
     def resolve(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Value]:
         return self.resolver.resolve(expr, scope)
 
     def callee(self, site: CallSite) -> Optional[Value]:
-        return self.resolver.resolve(site.node.func, site.scope)
+        """What the call calls. Unknown (``None``) when the code refutes the receiver's
+        type: ``await client.time()`` on a client annotated ``redis.Redis`` awaits what a
+        synchronous method cannot return, so the object is not what the annotation says
+        (the asyncio client, a mock, a wrapper). A type seen constructed is not doubted:
+        there the ``await`` fails at run time, after the call has blocked."""
+        value = self.resolver.resolve(site.node.func, site.scope)
+        if (
+            value is not None
+            and site.awaited
+            and value.bound
+            and value.annotated
+            and self.catalogue.category_of_method(value.owner, value.attr) is not None
+        ):
+            return None
+        return value
 
     @property
     def framework(self) -> str:
@@ -158,7 +191,39 @@ class ModuleFacts:
         if value.bound and value.attr == "put" and value.owner in BOUNDED_QUEUES:
             if not self._bounded(site):
                 return None
+        if value.bound and value.owner in SOCKETS and self._non_blocking_socket(site):
+            return None
         return value.qualname, category
+
+    def _non_blocking_socket(self, site: CallSite) -> bool:
+        """The receiver is made non-blocking somewhere in the module (``self.socket.
+        setblocking(False)`` in ``__init__``): its calls return at once."""
+        func = site.node.func
+        key = self._receiver_key(func.value, site.scope) if isinstance(func, cst.Attribute) else None
+        if key is None:
+            return False
+        if self._non_blocking is None:
+            found: Set[Tuple[str, ...]] = set()
+            for other in self.calls:
+                method = other.node.func
+                if isinstance(method, cst.Attribute) and _makes_non_blocking(other.node, method.attr.value):
+                    made = self._receiver_key(method.value, other.scope)
+                    if made is not None:
+                        found.add(made)
+            self._non_blocking = found
+        return key in self._non_blocking
+
+    def _receiver_key(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Tuple[str, ...]]:
+        """What names one object wherever it is used: a variable (its list of bindings),
+        or an attribute of the instances of a class of this module."""
+        if isinstance(expr, cst.Name):
+            bindings = scope.lookup(expr.value)
+            return ("name", str(id(bindings))) if bindings else None
+        if isinstance(expr, cst.Attribute):
+            base = self.resolve(expr.value, scope)
+            if base is not None and base.instance and base.qualname in self.resolver.local_classes:
+                return ("attribute", base.qualname, expr.attr.value)
+        return None
 
     def _on_memory(self, site: CallSite, value: Value) -> bool:
         """An opener given an in-memory file (``zipfile.ZipFile(io.BytesIO(data))``), or a

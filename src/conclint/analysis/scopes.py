@@ -8,16 +8,21 @@ down the module). The tests check that the two agree.
 Precision first: when a name has several bindings that disagree (``try: import ujson as
 json`` / ``except ImportError: import json``), or is bound by something we cannot follow
 (a ``for`` target, a parameter without annotation), it resolves to ``None`` and rules
-stay silent.
+stay silent. Two things keep an object's type all the same: ``None`` beside a single
+known type is an Optional of that type (``f = open(p) if p else None``), and inside a
+function the one binding that reaches a use straight decides for that use
+(:mod:`conclint.analysis.flow`).
 """
 
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Set, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
+
+from conclint.analysis.flow import Flow
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -39,11 +44,18 @@ class Value:
     ``qualname`` names a module, function or type. ``instance`` means "an object of type
     ``qualname``"; ``bound`` means "the attribute ``qualname`` looked up on an instance",
     i.e. a method of the type that is everything before the last dot.
+
+    ``annotated`` says the type rests on an annotation somewhere along the way (a
+    parameter, a variable, or an attribute set from one): a claim, not something seen
+    constructed. Code can refute a claim (``await client.time()`` on a ``redis.Redis``
+    says the client is the asyncio one); it does not take part in comparisons, so two
+    bindings that agree on the type agree whatever their evidence.
     """
 
     qualname: str
     instance: bool = False
     bound: bool = False
+    annotated: bool = field(default=False, compare=False)
 
     @property
     def owner(self) -> str:
@@ -61,6 +73,36 @@ class Binding:
     value: Optional[cst.BaseExpression] = None
     scope: Optional["Scope"] = None
     index: int = -1
+    #: The name node that is bound (or, for imports, the imported name): places the
+    #: binding among the statements of its function (see :mod:`conclint.analysis.flow`).
+    node: Optional[cst.CSTNode] = None
+
+
+def is_none(expr: Optional[cst.BaseExpression]) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _claimed(value: Optional[Value], annotated: bool) -> Optional[Value]:
+    """``value``, marked as resting on an annotation when ``annotated``."""
+    if value is None or not annotated or value.annotated:
+        return value
+    return replace(value, annotated=True)
+
+
+def agreed(values: Iterable[Optional[Value]], optional: bool = False) -> Optional[Value]:
+    """The one value every alternative agrees on, else ``None``. With ``optional`` (some
+    alternatives were ``None`` and are left out), only an object of a known type
+    survives: ``f = open(p) if p else None`` is a file wherever it is not ``None``."""
+    result: Optional[Value] = None
+    annotated = False
+    for value in values:
+        if value is None or (result is not None and value != result):
+            return None
+        result = value
+        annotated = annotated or value.annotated
+    if optional and (result is None or not result.instance):
+        return None
+    return _claimed(result, annotated)
 
 
 class Scope:
@@ -102,7 +144,9 @@ class Scope:
         self.node = node
         self.decorators: Tuple[str, ...] = ()
 
-    def add(self, name: str, binding: Binding) -> None:
+    def add(self, name: str, binding: Binding, node: Optional[cst.CSTNode] = None) -> None:
+        if binding.node is None:
+            binding.node = node
         target = self
         if name in self.global_names:
             target = self.module_scope()
@@ -166,6 +210,7 @@ class Resolver:
         self.module_name = module_name
         self.catalogue = catalogue
         self.local_classes: Dict[str, Scope] = {}
+        self.flow = Flow()
         self._cache: Dict[Tuple[int, int], Optional[Value]] = {}
 
     def resolve(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Optional[Value]:
@@ -179,7 +224,7 @@ class Resolver:
 
     def _resolve(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Optional[Value]:
         if isinstance(expr, cst.Name):
-            return self.resolve_name(expr.value, scope, depth)
+            return self.resolve_name(expr.value, scope, depth, use=expr)
         if isinstance(expr, cst.Attribute):
             base = self.resolve(expr.value, scope, depth)
             if base is None:
@@ -188,21 +233,51 @@ class Resolver:
         if isinstance(expr, cst.Call):
             callee = self.resolve(expr.func, scope, depth)
             return self.call_result(callee) if callee is not None else None
+        if isinstance(expr, cst.IfExp):
+            branches = [branch for branch in (expr.body, expr.orelse) if not is_none(branch)]
+            return agreed((self.resolve(branch, scope, depth) for branch in branches), len(branches) < 2)
         return None
 
-    def resolve_name(self, name: str, scope: Scope, depth: int) -> Optional[Value]:
+    def resolve_name(
+        self, name: str, scope: Scope, depth: int, use: Optional[cst.Name] = None
+    ) -> Optional[Value]:
         bindings = scope.lookup(name)
         if bindings is None:
             return None
         if not bindings:
             return Value(f"builtins.{name}")
-        result: Optional[Value] = None
-        for binding in bindings:
-            value = self.binding_value(binding, depth)
-            if value is None or (result is not None and value != result):
-                return None
-            result = value
+        # ``x = None`` beside other bindings is the "not set yet" of an Optional.
+        typed = [b for b in bindings if not (b.kind == ASSIGN and is_none(b.value))]
+        if not typed:
+            typed = bindings
+        result = agreed((self.binding_value(b, depth) for b in typed), len(typed) < len(bindings))
+        if result is None and use is not None and len(bindings) > 1 and scope.kind == "function":
+            if any(value is not None and value.instance for value in (self.binding_value(b, depth) for b in typed)):
+                # The bindings disagree: the one that reaches this use, when the statements
+                # between show a single one (``f: int = 7`` ... ``f: TextIOWrapper = ...``).
+                reaching = self._reaching(name, bindings, use, scope)
+                value = self.binding_value(reaching, depth) if reaching is not None else None
+                # Only for objects: what a name means as a module or function stays the
+                # flow-insensitive answer (the one the name oracle checks).
+                if value is not None and value.instance:
+                    result = value
         return result
+
+    def _reaching(self, name: str, bindings: List[Binding], use: cst.Name, scope: Scope) -> Optional[Binding]:
+        """The binding that reaches ``use``, when all of them are made by this function's
+        own statements (no ``global``/``nonlocal``; a closure's ``nonlocal`` rebinding
+        is anchored outside the statements searched, which gives no answer)."""
+        if (
+            not isinstance(scope.node, cst.FunctionDef)
+            or scope.bindings.get(name) is not bindings
+            or name in scope.global_names
+            or name in scope.nonlocal_names
+            or any(b.node is None and b.kind != PARAM for b in bindings)
+        ):
+            return None
+        anchors = [None if b.kind == PARAM else b.node for b in bindings]
+        found = self.flow.reaching(scope.node, use, anchors)
+        return bindings[found] if found is not None else None
 
     def binding_value(self, binding: Binding, depth: int) -> Optional[Value]:
         kind = binding.kind
@@ -220,7 +295,7 @@ class Resolver:
         if kind == ANNOTATED and binding.value is not None and binding.scope is not None:
             annotation = self.resolve(binding.value, binding.scope, depth)
             if annotation is not None and not annotation.instance and not annotation.bound:
-                return Value(annotation.qualname, instance=True)
+                return Value(annotation.qualname, instance=True, annotated=True)
             return None
         return None
 
@@ -237,7 +312,7 @@ class Resolver:
         if binding.value is not None and scope.parent is not None:
             annotation = self.resolve(binding.value, scope.parent, depth)
             if annotation is not None and not annotation.instance and not annotation.bound:
-                return Value(annotation.qualname, instance=True)
+                return Value(annotation.qualname, instance=True, annotated=True)
         return None
 
     def attribute(self, base: Value, attr: str, depth: int) -> Optional[Value]:
@@ -251,22 +326,22 @@ class Resolver:
             return Value(f"{base.qualname}.{attr}")
         cls = self.local_classes.get(base.qualname)
         if cls is not None:
-            return self.class_member(cls, attr, depth, instance=True)
-        return Value(f"{base.qualname}.{attr}", bound=True)
+            return _claimed(self.class_member(cls, attr, depth, instance=True), base.annotated)
+        return Value(f"{base.qualname}.{attr}", bound=True, annotated=base.annotated)
 
     def class_member(self, cls: Scope, attr: str, depth: int, instance: bool) -> Optional[Value]:
         assigned = cls.instance_attrs.get(attr) if instance else None
         members = cls.bindings.get(attr)
-        if assigned and not members:
-            result: Optional[Value] = None
-            for value_expr, method_scope in assigned:
-                if value_expr is None:
-                    return None
-                value = self.resolve(value_expr, method_scope, depth)
-                if value is None or (result is not None and value != result):
-                    return None
-                result = value
-            return result
+        # ``_sock = None`` in the class body: the default of an Optional attribute.
+        default_none = bool(members) and all(b.kind == ASSIGN and is_none(b.value) for b in members)
+        if assigned and (not members or default_none):
+            if any(value_expr is None for value_expr, _ in assigned):
+                return None
+            typed = [(value_expr, scope) for value_expr, scope in assigned if not is_none(value_expr)]
+            return agreed(
+                (self.resolve(value_expr, scope, depth) for value_expr, scope in typed),
+                default_none or len(typed) < len(assigned),
+            )
         if members and not assigned:
             if all(b.kind == DEF for b in members):
                 return Value(f"{cls.qualname}.{attr}", bound=instance)
@@ -300,14 +375,15 @@ class Resolver:
     def call_result(self, callee: Value) -> Optional[Value]:
         if callee.instance:
             return None
+        claim = callee.annotated
         if callee.bound:
             result = self.catalogue.result_type(callee.qualname)
-            return Value(result, instance=True) if result else None
+            return Value(result, instance=True, annotated=claim) if result else None
         if callee.qualname in self.local_classes:
-            return Value(callee.qualname, instance=True)
+            return Value(callee.qualname, instance=True, annotated=claim)
         result = self.catalogue.result_type(callee.qualname)
         if result:
-            return Value(result, instance=True)
+            return Value(result, instance=True, annotated=claim)
         # Whatever ``f()`` returns: if ``f`` turns out to be a class of the project, the
         # project pass resolves ``f().method`` to its method. Never a catalogue type.
-        return Value(f"{callee.qualname}()", instance=True)
+        return Value(f"{callee.qualname}()", instance=True, annotated=claim)

@@ -13,7 +13,7 @@ is learnt once per node type.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Sequence, Tuple
 
 import libcst as cst
 
@@ -74,6 +74,19 @@ def _field_order(node: cst.CSTNode) -> Tuple[str, ...]:
         )
         _FIELD_ORDER[cls] = order
     return order
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The children of ``node`` that hold code (no layout), in source order."""
+    CSTNode = cst.CSTNode
+    for field in _field_order(node):
+        value = getattr(node, field)
+        if isinstance(value, CSTNode):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for child in value:
+                if isinstance(child, CSTNode):
+                    yield child
 
 
 VisitorMethod = Callable[[cst.CSTNode], object]

@@ -21,6 +21,16 @@ ASYNC_ADVICE = """async is for waiting on I/O: a blocking call inside `async def
 event loop, and every other task waits with it."""
 
 
+#: How the rules that report methods know the receiver's type (appended to their docs).
+RECEIVER_TYPES = """ A method is reported where conclint sees the receiver's type: from its
+constructor or a known factory, or from an annotation (`client: redis.Redis`). An
+annotation is a claim the code can refute: a call whose result is awaited (`await
+client.get(key)`) is made on an async object, whatever the annotation says, and is not
+reported. A name bound more than once keeps its type where every binding agrees (a
+`None` aside: `f = open(p) if p else None` is a file wherever it is not `None`), or where
+a single binding reaches the call straight before it; otherwise conclint stays silent."""
+
+
 def display_name(qualname: str) -> str:
     return qualname[len("builtins."):] if qualname.startswith("builtins.") else qualname
 
@@ -166,7 +176,9 @@ class BlockingNetworkCall(BlockingCallRule):
     what = """Finds calls of synchronous HTTP, socket, mail and FTP clients (`requests`,
     `urllib.request`, `http.client`, `urllib3`, sync `httpx`, `socket`, `smtplib`,
     `ftplib`, ...) in the body of an `async def`, including methods of client objects
-    whose constructor conclint can see (`s = requests.Session(); s.get(url)`)."""
+    whose constructor conclint can see (`s = requests.Session(); s.get(url)`). A socket
+    made non-blocking (`setblocking(False)`, `settimeout(0)`) raises instead of waiting:
+    its calls are not reported.""" + RECEIVER_TYPES
     why = """A synchronous client waits for the network on the event loop's thread; for
     the whole round trip no other task runs. Network waits are exactly what async is
     for, so use a client that awaits."""
@@ -191,7 +203,7 @@ class BlockingSubprocess(BlockingCallRule):
     category = "subprocess"
     summary = "Running a process synchronously inside `async def` blocks the event loop."
     what = """Finds `subprocess.run/call/check_call/check_output`, `os.system`,
-    `os.popen`, `os.wait*`, and `Popen.wait/communicate` in the body of an `async def`."""
+    `os.popen`, `os.wait*`, and `Popen.wait/communicate` in the body of an `async def`.""" + RECEIVER_TYPES
     why = """The event loop waits for the child process to finish; no other task runs
     meanwhile. asyncio, trio and anyio all run processes without blocking."""
     example = """
@@ -230,7 +242,7 @@ class BlockingFileIO(BlockingCallRule):
     is), and an archive opened on an in-memory buffer (`zipfile.ZipFile(io.BytesIO(data))`,
     `tarfile.open(fileobj=buf)` with `buf = io.BytesIO()`) reads and writes memory, as do
     its `read`/`writestr`/`getmembers`-style methods; extracting it, or adding files from
-    disk, is still reported."""
+    disk, is still reported.""" + RECEIVER_TYPES
     why = """Disks and network file systems can take milliseconds to seconds to answer,
     and a synchronous call makes the event loop wait for them. Move the work to a
     thread, or use an async file API."""
@@ -273,7 +285,7 @@ class BlockingWait(BlockingCallRule):
     summary = "Waiting on a thread primitive inside `async def` blocks the event loop."
     what = """Finds waits on `threading` locks, events and conditions, `Thread.join`,
     `queue.Queue.get/put`, `concurrent.futures` `Future.result` and `wait`, and `input()`
-    in the body of an `async def`."""
+    in the body of an `async def`.""" + RECEIVER_TYPES
     why = """These wait for another thread by blocking the current one: the event loop
     stops until the other side answers, and if the other side needs the loop, it never
     will."""
@@ -302,7 +314,7 @@ class BlockingDatabaseCall(BlockingCallRule):
     summary = "A synchronous database driver call inside `async def` blocks the event loop."
     what = """Finds calls of synchronous database drivers (`sqlite3`, `psycopg2`,
     `pymysql`, sync `redis`, `pymongo`) in the body of an `async def`, including methods
-    of connections and cursors whose constructor conclint can see."""
+    of connections and cursors whose constructor conclint can see.""" + RECEIVER_TYPES
     why = """Every query waits for the database server on the event loop's thread. Use a
     driver that awaits, or run the query in a thread."""
     example = """
