@@ -51,7 +51,7 @@ class ThreadFacts:
 
     def shared_accesses(self) -> List[SharedAccess]:
         if self._shared is None:
-            self._shared = shared_accesses(self.lookup, self.handoffs(), self.concurrency, self.thread_entries())
+            self._shared = shared_accesses(self.lookup, self.handoffs(), self.concurrency)
         return self._shared
 
 
