@@ -85,7 +85,8 @@ def thread_entries(lookup: ModuleLookup, handoffs: Sequence[HandoffSite], concur
     """The thread entries of a module: hand-off targets first (in the order of their first
     hand-off), then ``Thread`` subclasses' ``run``, then request handlers' methods."""
     found: Dict[int, ThreadEntry] = {}
-    lambdas = _lambda_scopes(lookup)
+    lambdas: Optional[Dict[int, Scope]] = None
+    imported = {name.split(".", 1)[0] for name in lookup.facts.imported_modules}
     groups: Dict[Tuple, List[HandoffSite]] = {}
     for handoff in handoffs:
         target = handoff.target
@@ -108,6 +109,7 @@ def thread_entries(lookup: ModuleLookup, handoffs: Sequence[HandoffSite], concur
                     continue  # the module calls it itself, maybe only on its own thread
                 _add(found, ThreadEntry(method, method.node, how, f"{cls.name}.{method.name}()", tuple(group), several, cls))
         elif target.kind == LAMBDA:
+            lambdas = _lambda_scopes(lookup) if lambdas is None else lambdas
             scope = lambdas.get(id(target.node))
             if scope is not None:
                 _add(found, ThreadEntry(scope, target.node, how, "a lambda", tuple(group), several))
@@ -115,7 +117,9 @@ def thread_entries(lookup: ModuleLookup, handoffs: Sequence[HandoffSite], concur
             scope = target.scope
             cls = scope.method_class() if target.bound or target.own_instance else None
             _add(found, ThreadEntry(scope, scope.node, how, target.display, tuple(group), several, cls))
-    for cls in lookup.facts.resolver.local_classes.values():
+    # A Thread subclass, or a threading server, needs its module imported here.
+    classes = lookup.facts.resolver.local_classes.values() if "threading" in imported else ()
+    for cls in classes:
         if K.THREAD_CLASS not in lookup.local_class_ancestry(cls):
             continue
         run = lookup.method(cls, "run")
@@ -123,7 +127,7 @@ def thread_entries(lookup: ModuleLookup, handoffs: Sequence[HandoffSite], concur
             owner = run.method_class() or cls
             how = f"is the run() of the Thread subclass {owner.name}"
             _add(found, ThreadEntry(run, run.node, how, f"{owner.name}.run()", (), "", owner))
-    for cls, server in _request_handlers(lookup):
+    for cls, server in _request_handlers(lookup) if imported & {"socketserver", "http"} else ():
         how = f"is a request handler method, which {server} calls on a thread per request"
         several = f"{server} handles each request on a thread of its own"
         for method in _methods(lookup, cls, public=False):
