@@ -75,11 +75,14 @@ def _has_prefix(expr: cst.ConcatenatedString, letter: str) -> bool:
 
 
 _ARGUMENTS: Dict[tuple, Arguments] = {}
+_NO_ARGUMENTS = Arguments(0, ())
 
 
 def arguments(call: cst.Call) -> Optional[Arguments]:
     """What ``call`` passes; ``None`` with ``*args`` or ``**kwargs``. Equal records are one
     object, so that a summary pickles each only once."""
+    if not call.args:
+        return _NO_ARGUMENTS
     positional = 0
     keywords: List[str] = []
     constants: List[Tuple[Union[int, str], Constant]] = []

@@ -4,13 +4,13 @@ it without its tree (see :mod:`conclint.analysis.summary` for the records)."""
 from __future__ import annotations
 
 import sys
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import libcst as cst
 
 from conclint.analysis.guards import arguments, call_guards
-from conclint.analysis.module import ModuleFacts
-from conclint.analysis.scopes import ASSIGN, IMPORT, Scope
+from conclint.analysis.module import CallSite, ModuleFacts
+from conclint.analysis.scopes import ASSIGN, IMPORT, Scope, Value
 from conclint.analysis.summary import Call as SummaryCall
 from conclint.analysis.summary import Effect, FunctionSummary, ModuleSummary
 from conclint.analysis.threads import summary_fields
@@ -57,33 +57,36 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
             by_function.setdefault(id(function), []).append(index)
     functions = []
     for scope in facts.functions:
-        effects: List[Effect] = []
-        calls: List[SummaryCall] = []
         indexes = by_function.get(id(scope), [])
-        # The conditions on parameters each call runs under, for the project pass to cut
-        # chains that no caller can take.
-        guards = call_guards(facts, scope) if indexes and not scope.is_async else {}
+        blocking: List[Tuple[int, CallSite, Tuple[str, str]]] = []
+        project: List[Tuple[int, CallSite, Value]] = []
         for index in indexes:
             site = facts.calls[index]
             if not facts.runs_in_caller(site):
                 continue
             hit = facts.blocking_category(site)
             if hit is not None:
-                effects.append(Effect(hit[1], hit[0], index, guards.get(id(site.node), ())))
+                blocking.append((index, site, hit))
                 continue
             value = facts.callee(site)
             if value is None or value.instance or _outside_project(value.qualname, facts.module_name):
                 continue
-            calls.append(
-                SummaryCall(
-                    value.qualname,
-                    value.bound,
-                    index,
-                    id(site.node) in facts.discarded,
-                    guards.get(id(site.node), ()),
-                    arguments(site.node),
-                )
+            project.append((index, site, value))
+        # The conditions on parameters each of them runs under, for the project pass to cut
+        # chains that no caller can take.
+        guards = call_guards(facts, scope) if (blocking or project) and not scope.is_async else {}
+        effects = [Effect(hit[1], hit[0], index, guards.get(id(site.node), ())) for index, site, hit in blocking]
+        calls = [
+            SummaryCall(
+                value.qualname,
+                value.bound,
+                index,
+                id(site.node) in facts.discarded,
+                guards.get(id(site.node), ()),
+                arguments(site.node),
             )
+            for index, site, value in project
+        ]
         functions.append(
             FunctionSummary(
                 qualname=scope.qualname,
