@@ -36,7 +36,8 @@ _SHORT.update({name: "the event loop" for name in A.LOOP_TYPES})
 class AsyncioFromThread(Rule):
     code = "CCL306"
     name = "asyncio-from-thread"
-    triggers = HANDOFF_WORDS + (b"Server", b"RequestHandler")
+    # ``ThreadingHTTPServer``, ``ThreadingMixIn``, ... contain "Thread" too.
+    triggers = HANDOFF_WORDS
     #: A dropped coroutine (CCL501) or task (CCL502) made on a thread is this rule's finding,
     #: with the thread's fix: the coroutine is in the wrong thread before it is dropped.
     supersedes: ClassVar[Tuple[str, ...]] = ("CCL501", "CCL502")
