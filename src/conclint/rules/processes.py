@@ -248,7 +248,10 @@ class UnpicklableTask(Rule):
     inside a function (or a method of one, or a `functools.partial` of any of these) handed
     to a process: `ProcessPoolExecutor.submit`/`map`, `multiprocessing.Pool` methods
     (`map`, `imap`, `starmap`, `apply_async`, ...), `loop.run_in_executor(process_pool,
-    ...)`, and `multiprocessing.Process(target=...)`. Per API and start method: a `Process` target is pickled only under the spawn and
+    ...)`, joblib's `Parallel(...)(delayed(f)(x) ...)` with the multiprocessing backend, and
+    `multiprocessing.Process(target=...)`; joblib's default loky backend sends tasks with
+    cloudpickle, which pickles lambdas and nested functions by value, and is not reported.
+    Per API and start method: a `Process` target is pickled only under the spawn and
     forkserver start methods (a forked child is a copy of the parent and already has it),
     so a `Process` sure to fork is not reported. Pool and executor tasks (`Pool.map`,
     `apply_async`, `ProcessPoolExecutor.submit`, ...) are pickled under every start method,

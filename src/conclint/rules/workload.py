@@ -53,9 +53,12 @@ class CpuBoundInThread(_ProjectRule):
     hand-offs are `threading.Thread(target=...)`, `threading.Timer`, the construction of a
     `Thread` subclass of the module whose `run` is CPU-bound, `ThreadPoolExecutor.submit`/
     `map` (however the executor is bound: `with ... as ex`, a variable, an attribute),
-    `multiprocessing.pool.ThreadPool` methods, `asyncio.to_thread`,
-    `loop.run_in_executor(None or a thread pool, ...)`, anyio's and trio's
-    `to_thread.run_sync`, and the configured `executor-wrappers`. The callable may be a
+    `multiprocessing.pool.ThreadPool` and `multiprocessing.dummy` (`Pool` methods,
+    `Process(target=...)`: threads under a multiprocessing name), joblib's
+    `Parallel(n_jobs=...)(delayed(f)(x) for x in xs)` on threads (`backend="threading"`,
+    `prefer="threads"` or `require="sharedmem"`, with an `n_jobs` other than 1),
+    `asyncio.to_thread`, `loop.run_in_executor(None or a thread pool, ...)`, anyio's and
+    trio's `to_thread.run_sync`, and the configured `executor-wrappers`. The callable may be a
     function, a method, a `functools.partial` or a lambda calling one, defined in this
     module or imported from another module of the project. CPU-bound means: the function
     (or a sync function of the project it calls, at any depth) has a CPU-heavy loop (the
@@ -164,7 +167,9 @@ class IoBoundInProcessPool(_ProjectRule):
     A process costs a start-up, memory, and a pickle of every argument and result."""
     what = """Finds a function handed to a process pool (`ProcessPoolExecutor.submit`/`map`,
     `multiprocessing.Pool` methods such as `map`, `imap`, `starmap`, `apply_async`, through
-    `get_context(...)` too, or `loop.run_in_executor(process_pool, ...)`) that only does
+    `get_context(...)` too, `loop.run_in_executor(process_pool, ...)`, or joblib's
+    `Parallel(n_jobs=...)(delayed(f)(x) ...)` with its default (loky) or multiprocessing
+    backend) that only does
     I/O: it makes network, file or database calls (directly or through sync functions of
     the project, across modules) and otherwise only waits (`time.sleep`, subprocesses),
     calls cheap builtins, bookkeeping (`logging`, `os.path`, clocks) or methods of the
