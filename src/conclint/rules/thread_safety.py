@@ -16,6 +16,7 @@ import libcst as cst
 from conclint.analysis.module import CallSite
 from conclint.analysis.scopes import ASSIGN, PARAM, WITH, Scope
 from conclint.analysis.threads import (
+    EXTERNAL,
     FUNCTION,
     LAMBDA,
     THREAD,
@@ -52,9 +53,10 @@ class AsyncioFromThread(Rule):
     `call_at()` and `stop()` of an event loop, `asyncio.create_task()` and
     `asyncio.ensure_future()`; a call of an `async def` of the module whose coroutine is
     dropped (reported instead of CCL501 there, as `create_task` and `ensure_future` are
-    instead of CCL502); and an `async def` handed to a thread as
+    instead of CCL502); an `async def` handed to a thread as
     its callable (`Thread(target=...)`, an executor, `asyncio.to_thread`), which the thread
-    only calls to make a coroutine that never runs. Code runs on a thread when it is a
+    only calls to make a coroutine that never runs; and one of those methods handed to a
+    thread as its callable (`threading.Timer(5, event.set)`, `Thread(target=loop.stop)`). Code runs on a thread when it is a
     function, method or lambda handed to a thread (`threading.Thread`, `threading.Timer`,
     thread pools, `asyncio.to_thread`, `loop.run_in_executor`, joblib's threading backend,
     the configured `executor-wrappers` and `thread-callbacks`), the `run()` of a
@@ -165,7 +167,7 @@ class AsyncioFromThread(Rule):
                     if message is not None:
                         seen.add(id(site.node))
                         self.report(site.node, message)
-        self._coroutine_functions_handed_over(tf)
+        self._handed_over(tf)
 
     # -- what the thread calls -------------------------------------------------------------
     def _runs_own_loop(self, site: CallSite) -> bool:
@@ -331,12 +333,19 @@ class AsyncioFromThread(Rule):
             and node.params.params[0].name.value == name.value
         )
 
-    # -- async defs handed to threads ----------------------------------------------------
-    def _coroutine_functions_handed_over(self, tf) -> None:
+    # -- what is handed to a thread as its callable ----------------------------------------
+    def _handed_over(self, tf) -> None:
+        """An ``async def`` handed to a thread (it only makes a coroutine there), or an
+        asyncio method that is not thread-safe (``Timer(5, event.set)``)."""
         for handoff in tf.handoffs():
             target = handoff.target
             scope = target.scope
-            if handoff.kind != THREAD or handoff.callback or target.kind != FUNCTION or scope is None:
+            if handoff.kind != THREAD or handoff.callback:
+                continue
+            if isinstance(handoff.callable, cst.Attribute) and target.kind == EXTERNAL:
+                self._unsafe_method_handed_over(handoff, handoff.callable)
+                continue
+            if target.kind != FUNCTION or scope is None:
                 continue
             if not scope.is_async or not tf.lookup.transparent(scope):
                 continue
@@ -354,6 +363,21 @@ class AsyncioFromThread(Rule):
                 handoff.callable if handoff.callable is not None else handoff.site.node,
                 f"{name}() is an async def: {handoff.via} only calls it, which creates a coroutine that never runs; {fix}",
             )
+
+
+    def _unsafe_method_handed_over(self, handoff, method: cst.Attribute) -> None:
+        kind = self._type_of(method.value, handoff.scope)
+        if kind is None or method.attr.value not in A.THREAD_UNSAFE_METHODS.get(kind, ()):
+            return
+        text = code_of(method)
+        owner = "the event loop" if kind in A.LOOP_TYPES else f"asyncio.{_SHORT.get(kind, kind)}"
+        loop = code_of(method.value) if kind in A.LOOP_TYPES else "loop"
+        self.report(
+            method,
+            f"{text} is handed to {handoff.via}, which calls it on another thread, but {owner} is not thread-safe: "
+            f"the event loop is not woken and its internals race; hand over {loop}.call_soon_threadsafe with "
+            f"{text} as its argument instead",
+        )
 
 
 def _home(scope: Optional[Scope]) -> Optional[int]:
