@@ -98,13 +98,21 @@ class FunctionSummary:
     #: Says which parameter the first argument of a call fills.
     kind: str = ""
     # -- threads and processes (CCL201/CCL202), filled by conclint.analysis.threads --------
-    #: Why the function is CPU-heavy by itself ("" when it is not), and the index of a call
-    #: inside that loop, to point at it (-1: none).
+    #: Why the function computes by itself ("" when it does not): a loop over its data that
+    #: works, or a GIL-holding heavy call on it; and the index of a call there, to point at
+    #: it (-1: none).
     cpu: str = ""
     cpu_call: int = -1
+    #: That loop's only work is calling functions of the project (which may compute).
+    cpu_delegates: bool = False
     #: It makes a call of unknown cost that the project pass cannot follow (an unresolved
     #: name, a call on an object of unknown type, a standard-library call that may compute).
     opaque: bool = False
+    #: It makes a call that may do I/O or wait, or that releases the GIL, and that the
+    #: project pass cannot follow (an unresolved name, a method of an object of unknown
+    #: type, a library call not known to only compute): nothing that reaches it is
+    #: CPU-bound for threads (CCL201).
+    unknown_work: bool = False
     #: Callables it hands to a thread or process.
     handoffs: Tuple[Handoff, ...] = ()
 

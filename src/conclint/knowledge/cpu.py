@@ -13,10 +13,11 @@ types"), and the projects' own statements about releasing the GIL (NumPy, SciPy,
 from typing import Dict, FrozenSet
 
 # --------------------------------------------------------------------------------------
-# CPU-heavy code (the same definition as CCL120 cpu-bound-in-async)
+# What counts as computation (CCL201 cpu-bound-in-thread, CCL120 cpu-bound-in-async, and
+# CCL202, which never calls a function that computes I/O-bound)
 # --------------------------------------------------------------------------------------
 
-#: A loop over a ``range`` at least this long counts as heavy even when not nested.
+#: A loop over a ``range`` at least this long counts as heavy whatever else it does.
 BIG_RANGE = 100_000
 
 #: Builtins whose cost is the work they are given: inside a loop they are part of the
@@ -27,11 +28,108 @@ PURE_BUILTINS: FrozenSet[str] = frozenset(
     "sum tuple zip".split()
 )
 
-#: Modules whose functions are pure computation on Python objects (no I/O, GIL held).
-PURE_MODULES: FrozenSet[str] = frozenset({"math", "cmath", "operator"})
+#: Standard-library modules whose functions, and the methods of what they make, only
+#: compute on Python objects: no I/O, no waiting, the GIL held. A call to one is part of
+#: the computation around it, not a call of unknown cost.
+PURE_MODULES: FrozenSet[str] = frozenset(
+    {
+        "math", "cmath", "operator", "itertools", "collections", "heapq", "bisect", "random",
+        "string", "struct", "decimal", "fractions", "statistics", "unicodedata", "colorsys",
+        "array", "copy", "keyword", "numbers", "binascii", "base64", "difflib", "textwrap",
+    }
+)
 
-#: Methods that build data when called on a list, dict or set made in the function.
-BUILDING_METHODS: FrozenSet[str] = frozenset({"append", "appendleft", "add", "extend", "update", "insert"})
+#: Calls that are real computation by themselves, with the GIL held all along: C code that
+#: never releases it (``json``'s and ``pickle``'s codecs, the ``re`` engine, ElementTree's
+#: parser) or pure Python (``difflib``, ``statistics``). Given the function's data, one of
+#: them is enough for CCL201 and CCL120 to call the function's work computation. A key
+#: ending in ``.`` takes every name under it; any other key also the methods of what the
+#: call returns (``re.compile().sub``, ``ElementTree.fromstring().findall``). Left out
+#: because they read a file or a stream: ``json.load``, ``pickle.load``,
+#: ``xml.etree.ElementTree.parse`` and ``iterparse``.
+GIL_HOLDING_CALLS: Dict[str, str] = {
+    "json.loads": "decodes JSON",
+    "json.dumps": "encodes JSON",
+    "json.JSONDecoder": "decodes JSON",
+    "json.JSONEncoder": "encodes JSON",
+    "pickle.loads": "unpickles",
+    "pickle.dumps": "pickles",
+    "marshal.loads": "unmarshals",
+    "marshal.dumps": "marshals",
+    "re.": "runs a regular expression",
+    "xml.etree.ElementTree.fromstring": "parses XML",
+    "xml.etree.ElementTree.fromstringlist": "parses XML",
+    "xml.etree.ElementTree.XML": "parses XML",
+    "xml.etree.ElementTree.tostring": "serialises XML",
+    "xml.etree.ElementTree.tostringlist": "serialises XML",
+    "xml.dom.minidom.parseString": "parses XML",
+    "difflib.": "compares sequences in pure Python",
+    "statistics.": "computes statistics in pure Python",
+    "builtins.sorted": "sorts",
+    "copy.deepcopy": "copies deeply",
+    "heapq.nlargest": "selects the largest items",
+    "heapq.nsmallest": "selects the smallest items",
+    "textwrap.": "wraps text",
+    "unicodedata.normalize": "normalises Unicode",
+    "ast.parse": "parses Python source",
+    "ast.literal_eval": "parses a Python literal",
+    "tomllib.loads": "parses TOML",
+    "csv.DictReader": "parses CSV",
+    "yaml.safe_load": "parses YAML",
+    "yaml.load": "parses YAML",
+    "yaml.safe_dump": "encodes YAML",
+    "yaml.dump": "encodes YAML",
+    "orjson.loads": "decodes JSON",
+    "orjson.dumps": "encodes JSON",
+    "ujson.loads": "decodes JSON",
+    "ujson.dumps": "encodes JSON",
+    "simplejson.loads": "decodes JSON",
+    "simplejson.dumps": "encodes JSON",
+    "msgpack.packb": "encodes MessagePack",
+    "msgpack.unpackb": "decodes MessagePack",
+    "regex.": "runs a regular expression",
+}
+
+#: Methods of ``str`` and ``bytes`` (and of regular-expression matches) that only compute,
+#: under names no I/O or waiting API uses: computation whatever object they are called on.
+STR_METHODS: FrozenSet[str] = frozenset(
+    "capitalize casefold center decode encode endswith expandtabs format format_map isalnum "
+    "isalpha isascii isdecimal isdigit isidentifier islower isnumeric isprintable isspace "
+    "istitle isupper ljust lower lstrip partition removeprefix removesuffix rfind rindex rjust "
+    "rpartition rsplit rstrip split splitlines startswith strip swapcase title translate upper "
+    "zfill group groups groupdict span".split()
+)
+
+#: Methods of lists, dicts, sets and deques that only look up or build data, under names no
+#: I/O or waiting API uses either.
+CONTAINER_METHODS: FrozenSet[str] = frozenset(
+    "append appendleft extend items keys values setdefault add discard union intersection "
+    "difference symmetric_difference issubset issuperset isdisjoint most_common popleft".split()
+)
+
+#: Methods of strings and containers whose names other objects use for I/O or for waiting
+#: (``join`` a thread, ``get`` a URL or a queue item, ``find``/``insert``/``update``/
+#: ``count`` in a database, ``replace`` a file, ``index`` a document): computation only on
+#: an object known to be a string, list, dict or set.
+AMBIGUOUS_DATA_METHODS: FrozenSet[str] = frozenset(
+    "get join pop popitem count index find insert remove update sort reverse replace copy clear".split()
+)
+
+#: Methods whose awaited result is a body or a result set, whose size the other side
+#: decides: request and response bodies (aiohttp, Starlette, Quart, httpx), file and stream
+#: contents (aiofiles, asyncio streams), query results (asyncpg, aiosqlite, databases,
+#: Motor). A loop over one of them that computes on each item is CCL120's.
+BULK_AWAITABLES: FrozenSet[str] = frozenset(
+    {"json", "text", "read", "readexactly", "body", "form", "post", "get_json", "get_data",
+     "fetch", "fetchall", "fetchmany", "fetch_all", "to_list"}
+)
+
+#: Methods of built-in data types (``builtins.str().split``) that only compute.
+DATA_TYPES: FrozenSet[str] = frozenset({"str", "bytes", "bytearray", "list", "dict", "set", "frozenset", "tuple"})
+
+#: Methods of a queue that never wait (``put`` only waits on a bounded queue, which the
+#: blocking catalogue tells): handing a result over this way is no I/O.
+NON_WAITING_QUEUE_METHODS: FrozenSet[str] = frozenset({"put", "put_nowait", "get_nowait", "qsize", "empty"})
 
 #: Top-level packages whose heavy work runs in C with the GIL released, so threads do run
 #: it in parallel: a loop that calls them is *not* CPU-bound for threads (CCL201 stays

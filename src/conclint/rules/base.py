@@ -8,6 +8,7 @@ parses or prints: it reports nodes, and the engine turns them into diagnostics.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 from typing import ClassVar, List, Optional, Sequence, Tuple
@@ -91,7 +92,12 @@ class Rule(cst.BatchableCSTVisitor):
             return "```python\n" + textwrap.dedent(code).strip("\n") + "\n```"
 
         def para(text: str) -> str:
-            return " ".join(textwrap.dedent(text).split())
+            # Blank lines part paragraphs; a line starting with "- " starts a list item.
+            blocks = []
+            for chunk in textwrap.dedent(text).strip().split("\n\n"):
+                items = re.split(r"\n\s*(?=- )", chunk)
+                blocks.append("\n".join(" ".join(item.split()) for item in items))
+            return "\n\n".join(blocks)
 
         return "\n".join(
             [

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import List, Optional
+from dataclasses import dataclass
+from typing import List
 
 import libcst as cst
 
 from conclint.analysis.lock_uses import LockUses
 from conclint.analysis.scopes import Scope
+from conclint.analysis.threads import async_cpu_loops, module_lookup
 from conclint.knowledge.threads import THREAD_LOCK_TYPES
 from conclint.rules.base import Rule
 from conclint.rules.blocking import ASYNC_ADVICE
@@ -157,30 +158,6 @@ class ThreadLockInAsync(Rule):
             self.report(entry.node, f"thread {kind} {detail}; use async with {primitive}")
 
 
-@dataclass
-class _Loop:
-    node: cst.CSTNode
-    scope: Scope
-    parent: Optional["_Loop"]
-    awaits: bool = False
-    arithmetic: bool = False
-    calls: List[cst.Call] = field(default_factory=list)
-    depth: int = 1
-    big_range: bool = False
-
-
-_ARITHMETIC = (
-    cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power,
-    cst.LeftShift, cst.RightShift, cst.BitAnd, cst.BitOr, cst.BitXor, cst.MatrixMultiply,
-)
-_AUG_ARITHMETIC = (
-    cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign, cst.FloorDivideAssign,
-    cst.ModuloAssign, cst.PowerAssign, cst.LeftShiftAssign, cst.RightShiftAssign, cst.BitAndAssign,
-    cst.BitOrAssign, cst.BitXorAssign, cst.MatrixMultiplyAssign,
-)
-BIG_RANGE = 100_000
-
-
 class CpuBoundInAsync(Rule):
     code = "CCL120"
     name = "cpu-bound-in-async"
@@ -188,14 +165,40 @@ class CpuBoundInAsync(Rule):
     summary = "A CPU-heavy loop inside `async def` holds the event loop until it finishes."
     advice = """async is for waiting on I/O; processes are for CPU-bound work. A loop that
     computes without awaiting keeps every other task waiting."""
-    what = """Finds loops (and comprehensions) in the body of an `async def` that compute
-    without ever awaiting: nested loops doing arithmetic, or a loop doing arithmetic over a
-    `range` of at least 100,000 steps. Reported once, at the outermost such loop. Loops
-    that await, or that call blocking APIs (reported by CCL101-CCL106), are not reported
-    here."""
-    why = """The event loop can only switch tasks at an `await`. A loop that crunches
-    numbers for a second stalls every connection, timer and heartbeat for that second; and
-    since the work is CPU-bound, a thread would not help either (the GIL serialises it)."""
+    what = """Finds a loop (or comprehension) in the body of an `async def` that never
+    awaits, only computes (every call in it is known computation: builtins, `math`,
+    `random`, `str` and container methods, `re`, `json`, `sorted`, `statistics`, ...; or
+    bookkeeping such as logging), and runs long by its shape:
+
+    - a loop over a `range` of at least 100,000 steps doing arithmetic;
+    - a loop whose count the coroutine was given, doing arithmetic: `for i in range(n)`,
+      `while i < n`, where `n` comes from a parameter or from what it awaited (not
+      `range(len(items))`, which is one pass over `items`; not a comparison of parameters
+      annotated as dates or other non-numbers);
+    - nested loops, each over data the coroutine received (a parameter other than
+      `self`/`cls`, what it awaited, or what it derived from those: `rows = body["rows"]`,
+      `for row in rows: for value in row`), computing on numbers (`*`, `/`, `**`, `%`,
+      summing values) or calling heavy library code (`re`, `json`, `sorted`, ...);
+    - a loop over a body or a result set the coroutine awaited, whose size the other side
+      decides (`await request.json()`, `.text()`, `.read()`, `await cursor.fetchall()`,
+      `await conn.fetch(...)`, and what it derived from them: its lines, rows, items),
+      doing arithmetic, string processing or a heavy call for each item.
+
+    Reported once, at the outermost loop of the nest. Not reported: a loop whose body
+    awaits (`await`, `async for`, `async with`), does I/O (CCL101-CCL106 report that) or
+    calls code conclint cannot weigh (a function of the project, a method of an object of
+    unknown type, a library call not known to only compute); a loop over a literal
+    collection or a module constant (`for name in ("a", "b")`, `range(8)`, `for field in
+    FIELDS`); a loop that only copies, looks up, counts or compares items
+    (`out.append(x)`, `d[k] = v`, `n += 1`, `if x.id == key`); and one pass over a
+    parameter or over what some API call returned (`for x in rgb`, `for device in await
+    hub.devices()`): its size is not in the code, and in handlers it is most often small
+    (options, a colour, a header, the devices of a hub), so reporting it would be noise."""
+    why = """The event loop can only switch tasks at an `await`. A loop that computes over a
+    request body or a query result runs as long as that data is big: for that time it
+    stalls every connection, timer and heartbeat the loop serves. Since the work is
+    CPU-bound, a thread would not help either (the GIL serialises it, and the loop's own
+    thread competes with the worker for it): a process pool runs it in parallel."""
     example = """
     async def handle(request):
         matrix = await request.json()
@@ -220,177 +223,25 @@ class CpuBoundInAsync(Rule):
         return await loop.run_in_executor(POOL, sum_of_squares, matrix)
     """
     VALID = (
-        "async def f(items):\n    total = 0\n    for item in items:\n        total += item\n    return total\n",
         "async def f(rows, q):\n    for row in rows:\n        for v in row:\n            await q.put(v * 2)\n",
         "def f(rows):\n    return sum(v * v for row in rows for v in row)\n",
         "async def f():\n    for i in range(10):\n        print(i * 2)\n",
+        "async def f(items, client):\n    for item in items:\n        client.send(item + 1)\n",
+        "async def f(items):\n    return [item for item in items if item]\n",
+        # One pass over a parameter: its size is not in the code, and it is most often small.
+        "async def f(items):\n    total = 0\n    for item in items:\n        total += item\n    return total\n",
     )
     INVALID = (
         "async def f(rows):\n    t = 0\n    for row in rows:\n        for v in row:\n            t += v * v\n    return t\n",
         "async def f():\n    return sum([i * i for i in range(1_000_000)])\n",
+        "async def f(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n",
+        "async def f(request):\n    text = await request.text()\n    return [line.strip().lower() for line in text.splitlines()]\n",
     )
 
-    def __init__(self, facts) -> None:
-        super().__init__(facts)
-        self._stack: List[_Loop] = []
-        self._outermost: List[_Loop] = []
-
-    def _enter(self, node: cst.CSTNode) -> None:
-        scope = self.facts.scope
-        parent = self._stack[-1] if self._stack else None
-        if parent is not None and parent.scope.function_scope is not scope.function_scope:
-            parent = None  # a loop in a nested def is not part of the outer loop
-        self._stack.append(_Loop(node, scope, parent))
-
-    def _leave(self, node: cst.CSTNode) -> None:
-        loop = self._stack.pop()
-        if loop.parent is not None:
-            parent = loop.parent
-            parent.awaits |= loop.awaits
-            parent.arithmetic |= loop.arithmetic
-            parent.big_range |= loop.big_range
-            parent.calls.extend(loop.calls)
-            parent.depth = max(parent.depth, loop.depth + 1)
-        elif loop.scope.in_async:
-            self._outermost.append(loop)
-
-    def _current(self) -> Optional[_Loop]:
-        if not self._stack:
-            return None
-        loop = self._stack[-1]
-        return loop if loop.scope.function_scope is self.facts.scope.function_scope else None
-
-    def visit_For(self, node: cst.For) -> None:
-        self._enter(node)
-        if node.asynchronous is not None:
-            self._stack[-1].awaits = True
-        self._check_range(node.iter)
-
-    def leave_For(self, node: cst.For) -> None:
-        self._leave(node)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._enter(node)
-
-    def leave_While(self, node: cst.While) -> None:
-        self._leave(node)
-
-    def _visit_comprehension(self, node) -> None:
-        # The element is visited before the ``for`` clauses, so the whole comprehension is
-        # the loop; each further ``for`` clause is one more level of nesting.
-        self._enter(node)
-        loop = self._stack[-1]
-        clause = node.for_in
-        depth = 0
-        while clause is not None:
-            depth += 1
-            if clause.asynchronous is not None:
-                loop.awaits = True
-            clause = clause.inner_for_in
-        loop.depth = max(loop.depth, depth)
-
-    def _leave_comprehension(self, node) -> None:
-        self._leave(node)
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comprehension
-    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._check_range(node.iter)
-
-    def _check_range(self, iterable: cst.BaseExpression) -> None:
-        if (
-            isinstance(iterable, cst.Call)
-            and isinstance(iterable.func, cst.Name)
-            and iterable.func.value == "range"
-            and iterable.args
-        ):
-            bound = _int_value(iterable.args[-1 if len(iterable.args) < 3 else 1].value)
-            if bound is not None and bound >= BIG_RANGE:
-                self._stack[-1].big_range = True
-                self._stack[-1].calls.append(iterable)
-
-    def visit_Await(self, node: cst.Await) -> None:
-        loop = self._current()
-        if loop is not None:
-            loop.awaits = True
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.visit_Await(node)  # an async generator hands control back at each yield
-
-    def visit_With(self, node: cst.With) -> None:
-        if node.asynchronous is not None:
-            self.visit_Await(node)
-
-    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        loop = self._current()
-        if loop is None or not isinstance(node.operator, _ARITHMETIC):
-            return
-        # ``+`` and ``-`` also join strings and lists; count them only with a number.
-        if isinstance(node.operator, (cst.Add, cst.Subtract)) and not (
-            isinstance(node.left, (cst.Integer, cst.Float)) or isinstance(node.right, (cst.Integer, cst.Float))
-        ):
-            return
-        loop.arithmetic = True
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        loop = self._current()
-        if loop is not None and isinstance(node.operator, _AUG_ARITHMETIC):
-            loop.arithmetic = True
-
-    def visit_Call(self, node: cst.Call) -> None:
-        loop = self._current()
-        if loop is not None:
-            loop.calls.append(node)
-
-    def _pure(self, call: cst.Call, scope: Scope) -> bool:
-        """Whether a call inside the loop is computation we know, not a call of unknown cost
-        (which might do I/O, or be what actually takes the time)."""
-        func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _BUILDING_METHODS:
-            return True
-        value = self.facts.resolve(func, scope)
-        if value is None or value.instance or value.bound:
-            return False
-        name = value.qualname
-        return (name.startswith("builtins.") and name[9:] in _PURE_BUILTINS) or name.startswith("math.")
-
     def finish(self) -> None:
-        blocking = {id(call.site.node) for call in self.facts.blocking_calls_in_async}
-        for loop in self._outermost:
-            if loop.awaits or not loop.arithmetic:
-                continue
-            if not (loop.depth >= 2 or loop.big_range):
-                continue
-            if any(id(call) in blocking or not self._pure(call, loop.scope) for call in loop.calls):
-                continue
-            if loop.big_range and loop.depth < 2:
-                reason = f"a loop over range(>= {BIG_RANGE:,})"
-            else:
-                reason = f"{loop.depth} nested loops"
+        for loop, reason in async_cpu_loops(module_lookup(self.facts)):
             self.report(
-                loop.node,
-                f"CPU-heavy loop inside async def ({reason} doing arithmetic, no await) blocks the event loop; "
+                loop,
+                f"CPU-heavy loop inside async def ({reason}) blocks the event loop; "
                 "run it in a process pool with loop.run_in_executor(...)",
             )
-
-
-_PURE_BUILTINS = frozenset(
-    "abs all any bool bin chr complex dict divmod enumerate filter float frozenset hash hex int "
-    "isinstance len list map max min oct ord pow range repr reversed round set slice sorted str "
-    "sum tuple zip".split()
-)
-_BUILDING_METHODS = frozenset({"append", "appendleft", "add", "extend", "update", "insert"})
-
-
-def _int_value(expr: cst.BaseExpression) -> Optional[int]:
-    if isinstance(expr, cst.Integer):
-        try:
-            return int(expr.value.replace("_", ""), 0)
-        except ValueError:
-            return None
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Power, cst.Multiply)):
-        left, right = _int_value(expr.left), _int_value(expr.right)
-        if left is not None and right is not None and abs(right) < 64:
-            return left**right if isinstance(expr.operator, cst.Power) else left * right
-    return None

@@ -28,7 +28,8 @@ class _ProjectRule(Rule):
 
     @classmethod
     def _handoffs(cls, project: Project, checked: Sequence[ModuleSummary], work: ProjectWork):
-        """(module, hand-off, function ref) for every hand-off of this kind, once per call."""
+        """(module, handing function, hand-off, function ref) for every hand-off of this
+        kind, once per call."""
         seen = set()
         for module in checked:
             for function in module.functions:
@@ -38,21 +39,24 @@ class _ProjectRule(Rule):
                     target = work.handed(handoff, module)
                     if target is not None:
                         seen.add((module.path, handoff.call))
-                        yield module, handoff, target
+                        yield module, function, handoff, target
 
 
 class CpuBoundInThread(_ProjectRule):
     code = "CCL201"
     triggers = HANDOFF_WORDS
     name = "cpu-bound-in-thread"
-    summary = "A CPU-bound function runs on several threads at once: the GIL lets one compute at a time."
+    summary = "A function that only computes runs on several threads at once: the GIL lets one compute at a time."
     advice = THREAD_ADVICE
     what = """Finds a CPU-bound function handed to threads so that several of them run at
-    once: to `ThreadPoolExecutor.map` (or a thread pool's `map`, `imap`, `starmap`), or
-    handed over in a loop or comprehension, or at more than one place in one function. The
-    hand-offs are `threading.Thread(target=...)`, `threading.Timer`, the construction of a
-    `Thread` subclass of the module whose `run` is CPU-bound, `ThreadPoolExecutor.submit`/
-    `map` (however the executor is bound: `with ... as ex`, a variable, an attribute),
+    once: to `ThreadPoolExecutor.map` (or a thread pool's `map`, `imap`, `starmap`), handed
+    over in a loop or comprehension, at more than one place in one function, or from an
+    `async def` (`await asyncio.to_thread(f)`, `loop.run_in_executor(None, f)`: the
+    coroutine's calls run concurrently, as a server's handlers do, and the event loop's own
+    thread competes with the worker for the GIL). The hand-offs are
+    `threading.Thread(target=...)`, `threading.Timer`, the construction of a `Thread`
+    subclass of the module whose `run` is CPU-bound, `ThreadPoolExecutor.submit`/`map`
+    (however the executor is bound: `with ... as ex`, a variable, an attribute, `self`),
     `multiprocessing.pool.ThreadPool` and `multiprocessing.dummy` (`Pool` methods,
     `Process(target=...)`: threads under a multiprocessing name), joblib's
     `Parallel(n_jobs=...)(delayed(f)(x) for x in xs)` on threads (`backend="threading"`,
@@ -60,16 +64,37 @@ class CpuBoundInThread(_ProjectRule):
     `asyncio.to_thread`, `loop.run_in_executor(None or a thread pool, ...)`, anyio's and
     trio's `to_thread.run_sync`, and the configured `executor-wrappers`. The callable may be a
     function, a method, a `functools.partial` or a lambda calling one, defined in this
-    module or imported from another module of the project. CPU-bound means: the function
-    (or a sync function of the project it calls, at any depth) has a CPU-heavy loop (the
-    definition of CCL120: nested loops, or a loop over a `range` of at least 100,000 steps,
-    doing arithmetic, whose only calls are pure builtins, `math`, or building a list, dict
-    or set made in the function), and nothing it reaches does blocking I/O. Loops that call
-    NumPy, SciPy, `hashlib`, `zlib`, `bz2` or `lzma` are not CPU-bound for threads: those
-    release the GIL. One CPU-bound task on one thread (a GUI's background worker,
-    `await asyncio.to_thread(crunch)` to keep an event loop responsive) is not reported:
-    it loses no parallelism. When the executor's kind or the callable cannot be known,
-    nothing is reported. The message names the loop."""
+    module or imported from another module of the project.
+
+    CPU-bound means two things. Nothing the function reaches (itself and the sync
+    functions of the project it calls, at any depth, across modules) does I/O or waits,
+    or makes a call conclint cannot follow: an unresolved name, a method of an object of
+    unknown type, a library function not known to only compute, a function handed to
+    `map`/`sorted(key=...)`. And something it reaches does real computation: a loop over
+    its data (its parameters, `self`'s attributes, what it derived from them; not a
+    collection written out in the code or a module constant) that does any work, a
+    comprehension building a container from its data, a loop over a `range` of at least
+    100,000 steps, or a call of library code that computes while holding the GIL, given
+    its data: `json.loads`/`dumps`, `pickle.loads`/`dumps`, `re` and compiled patterns,
+    `xml.etree.ElementTree.fromstring`/`tostring`, `difflib`, `statistics`, `sorted`,
+    `copy.deepcopy`, `ast.parse`, YAML and third-party JSON codecs (the list is
+    `GIL_HOLDING_CALLS` in `knowledge/cpu.py`). Known computation also includes builtins,
+    `math`, `itertools`, `collections`, `random`, `str` methods and the methods of lists,
+    dicts and sets; logging, clocks and `os.path` are bookkeeping; putting a result on an
+    unbounded `queue.Queue` and taking a `with lock:` are no waiting. Such a function
+    does no I/O at all, so it was handed to the threads for its CPU time: the message says
+    so, and names the loop or call (through the chain of calls when it is in a callee).
+
+    Not reported: a function that reaches any I/O or wait (an I/O-bound worker, one that
+    takes jobs from a queue, one that sleeps), or code out of sight; a function that calls
+    NumPy, SciPy, `hashlib`, `zlib`, `bz2` or `lzma` (they release the GIL, so threads do
+    run them in parallel); `json.load`, `pickle.load` and `ElementTree.parse` (they read a
+    file); a generator function (calling it computes nothing); a function whose only loops
+    go over literals of the code. One thread started once beside a caller that goes on
+    waiting (a GUI's background worker, `threading.Thread(target=f).start()` in a
+    command-line tool, one `submit` outside a loop) is not reported either: it keeps the
+    caller responsive and loses no parallelism, since nothing else computes beside it.
+    When the executor's kind or the callable cannot be known, nothing is reported."""
     why = """Only one thread runs Python code at a time (the GIL). A CPU-bound function on a
     pool of eight threads takes as long as on one, plus the switching, and every other
     thread of the program (an event loop's too) gets the interpreter only in slices.
@@ -110,9 +135,12 @@ class CpuBoundInThread(_ProjectRule):
         "from concurrent.futures import ProcessPoolExecutor\ndef work(rows):\n    t = 0\n    for r in rows:\n"
         "        for v in r:\n            t += v * v\n    return t\ndef main(chunks):\n"
         "    with ProcessPoolExecutor() as ex:\n        return list(ex.map(work, chunks))\n",
-        # One background thread keeps the event loop responsive and loses no parallelism.
-        "import asyncio\ndef squares():\n    return sum([i * i for i in range(10**6)])\n"
-        "async def main():\n    return await asyncio.to_thread(squares)\n",
+        # One background thread beside a caller that waits loses no parallelism.
+        "import threading\ndef squares(n):\n    return sum([i * i for i in range(n)])\n"
+        "def on_click(n):\n    threading.Thread(target=squares, args=(n,), daemon=True).start()\n",
+        # A worker that waits on its queue.
+        "import threading\ndef worker(q):\n    while True:\n        rows = q.get()\n        print(sum(r * r for r in rows))\n"
+        "def main(q):\n    for _ in range(4):\n        threading.Thread(target=worker, args=(q,)).start()\n",
         # An executor whose callable is unknown.
         "from concurrent.futures import ThreadPoolExecutor\ndef main(jobs):\n    with ThreadPoolExecutor() as ex:\n"
         "        for job in jobs:\n            ex.submit(job)\n",
@@ -123,31 +151,42 @@ class CpuBoundInThread(_ProjectRule):
         "    with ThreadPoolExecutor() as ex:\n        return list(ex.map(work, chunks))\n",
         "import threading\ndef squares():\n    return sum([i * i for i in range(10**6)])\n"
         "threads = [threading.Thread(target=squares) for _ in range(4)]\n",
+        "import asyncio, json\ndef parse(body):\n    return json.loads(body)\n"
+        "async def handle(body):\n    return await asyncio.to_thread(parse, body)\n",
+        "from concurrent.futures import ThreadPoolExecutor\ndef words(text):\n"
+        "    return {w.lower() for line in text.splitlines() for w in line.split()}\n"
+        "def main(texts):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(words, texts))\n",
     )
 
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
         work = ProjectWork(project, default_catalogue())
-        for module, handoff, target in cls._handoffs(project, checked, work):
-            if not handoff.many:
-                continue  # one CPU-bound thread loses no parallelism
+        for module, function, handoff, target in cls._handoffs(project, checked, work):
+            many = handoff.many
+            if not many and function.is_async:
+                many = (
+                    f"it is handed over from async def {short_name(function, module)}(), whose calls run "
+                    "concurrently, and the event loop's own thread competes with it for the GIL"
+                )
+            if not many:
+                continue  # one CPU-bound thread beside a waiting caller loses no parallelism
             chain = work.cpu_chain(target)
-            if not chain or project.blocking_chain(target):
-                continue
-            yield cls._finding(module, handoff, chain)
+            if chain:
+                yield cls._finding(module, handoff, chain, many, function.is_async)
 
     @classmethod
-    def _finding(cls, module: ModuleSummary, handoff: Handoff, chain) -> ProjectFinding:
+    def _finding(cls, module: ModuleSummary, handoff: Handoff, chain, many: str, from_async: bool) -> ProjectFinding:
         names = [f"{short_name(ref.function, ref.module)}()" for ref, _ in chain]
         heavy = chain[-1][0]
         reason = heavy.function.cpu
         if len(chain) == 1:
-            what = f"{names[0]} is CPU-bound ({reason})"
+            what = f"{names[0]} does no I/O at all, it only computes ({reason})"
         else:
-            what = f"{names[0]} is CPU-bound ({' -> '.join(names)}: {reason})"
+            what = f"{names[0]} does no I/O at all, it only computes ({' -> '.join(names)}: {reason})"
+        instead = "await loop.run_in_executor(process_pool, ...)" if from_async else "a ProcessPoolExecutor or multiprocessing.Pool"
         message = (
-            f"{what} but runs on several threads at once ({handoff.many}): the GIL lets only one of them "
-            "compute at a time; run it in a ProcessPoolExecutor or multiprocessing.Pool instead"
+            f"{what}: it was handed to {handoff.how} for its CPU time, but it runs on several threads at once "
+            f"({many}) and the GIL lets only one of them compute at a time; run it in a process pool instead: {instead}"
         )
         trace: List[Tuple[str, int, str]] = []
         for i, (ref, call) in enumerate(chain[:-1]):
@@ -214,7 +253,7 @@ class IoBoundInProcessPool(_ProjectRule):
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
         work = ProjectWork(project, default_catalogue())
-        for module, handoff, target in cls._handoffs(project, checked, work):
+        for module, _, handoff, target in cls._handoffs(project, checked, work):
             owner = target.function.qualname.rsplit(".", 1)[0]
             if owner in project.functions(target.module):
                 continue  # a nested function cannot be pickled at all: CCL402 says so

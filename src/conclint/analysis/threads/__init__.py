@@ -8,7 +8,9 @@ few function bodies that matter. By concern:
   arguments every run shares; :mod:`.entries`: what runs on another thread, also without
   a hand-off in sight (``Thread`` subclasses, request handlers), what it calls, and the
   state of ``self`` it shares with the object's other methods.
-* :mod:`.cpu`: CPU-heavy loops and calls of unknown cost, for the summaries.
+* :mod:`.cpu`: what counts as computation: why a function computes, calls of unknown
+  cost or work (for the summaries); :mod:`.loop_nests`: the shape of a loop nest;
+  :mod:`.async_cpu`: the CPU-heavy loops of ``async def`` (CCL120).
 * :mod:`.shared_roots`, :mod:`.shared_subjects`, :mod:`.shared_state`: what code running
   on threads changes without a lock (CCL301-CCL304).
 * :mod:`.locks` and :mod:`.body`: which code runs with a lock held; locks made per call.
@@ -21,6 +23,7 @@ few function bodies that matter. By concern:
 
 from conclint.analysis.threads.body import FunctionBody
 from conclint.analysis.threads.concurrency import Concurrency, SharedArgument, names_bound_in, shared_arguments
+from conclint.analysis.threads.async_cpu import async_cpu_loops
 from conclint.analysis.threads.cpu import CpuLoop, cheap_call, cpu_loops, opaque_functions
 from conclint.analysis.threads.entries import ThreadCode, ThreadEntry, ThreadFunction
 from conclint.analysis.threads.facts import ThreadFacts, thread_facts
@@ -82,6 +85,7 @@ __all__ = [
     "ThreadFacts",
     "ThreadFunction",
     "ThreadRoot",
+    "async_cpu_loops",
     "block_statements",
     "cheap_call",
     "child_nodes",

@@ -1,50 +1,107 @@
-"""CPU facts of a module's functions, for the summaries: the first CPU-heavy loop of each
-sync function (the definition of CCL120), and which functions make a call of unknown cost
-that the project pass cannot follow (CCL202 must not call those I/O-bound).
+"""What counts as computation, for the CCL2xx summaries and CCL120.
 
-The loop scan looks at statements first and walks only loops and comprehensions.
+* :class:`Work` tells what each call of a module is: known computation (``PURE``, and
+  ``HEAVY`` when the call is real work by itself: JSON, regular expressions, sorting),
+  bookkeeping (``CHEAP``), a blocking call, a call the project pass follows (``PROJECT``),
+  computation that releases the GIL, or a call of unknown cost and effect.
+* :func:`cpu_loops`: why each sync function computes (CCL201; CCL202 never calls it
+  I/O-bound), and :func:`unknown_work_functions`: the functions that make a call which
+  may do I/O, wait or release the GIL (CCL201 stays silent on what reaches them).
+* :func:`opaque_functions`: functions with a call of unknown cost (CCL202).
+
+The shape of each loop nest is :mod:`loop_nests`'s; CCL120's loops in ``async def`` are
+:mod:`async_cpu`'s. The scans look at statements first and walk only loops,
+comprehensions and the few function bodies whose data flow matters.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
-from conclint.analysis.scopes import Scope
+from conclint.analysis.module import CallSite
+from conclint.analysis.scopes import ASSIGN, Scope, Value
 from conclint.analysis.threads.lookup import ModuleLookup
-from conclint.analysis.threads.syntax import ARITHMETIC, AUG_ARITHMETIC, COMPREHENSIONS, STDLIB, block_statements, code_of
-from conclint.analysis.traversal import visitor_methods, walk
+from conclint.analysis.threads.loop_nests import (
+    COMPREHENSION_TYPES,
+    STRINGS,
+    LoopNest,
+    find_loops,
+    int_value,
+    loop_header,
+)
+from conclint.analysis.threads.syntax import STDLIB, block_statements, child_nodes
 from conclint.knowledge import cpu as K
 
-_COMPREHENSION_TYPES = frozenset(COMPREHENSIONS)
-_SUITES = frozenset({cst.IndentedBlock, cst.SimpleStatementSuite})
+# What a call is, for the computation around it (:meth:`Work.kind`).
+HEAVY = "heavy"  # real computation by itself, the GIL held (json, re, sorted)
+PURE = "pure"  # computation and nothing else
+CHEAP = "cheap"  # bookkeeping: logging, paths, clocks, constructors
+PROJECT = "project"  # may be project code: the project pass follows it
+RELEASES = "releases"  # computation that releases the GIL (NumPy, hashlib)
+BLOCKS = "blocks"  # a blocking call: I/O or a wait
+UNKNOWN = "unknown"  # its cost and effects cannot be known
+
+_LITERALS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
+#: Builtins that keep what they are given small or iterate it as it is.
+_PASS_THROUGH = frozenset({"builtins.enumerate", "builtins.zip", "builtins.reversed", "builtins.sorted",
+                           "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.iter"})
+#: Builtins that give a str or a container of the built-in types.
+_DATA_BUILTINS = frozenset({"builtins.str", "builtins.repr", "builtins.list", "builtins.dict", "builtins.set",
+                            "builtins.sorted", "builtins.tuple", "builtins.frozenset", "builtins.bytes"})
+_PROPERTIES = frozenset({"property", "cached_property", "functools.cached_property"})
 
 
 @dataclass(frozen=True)
 class CpuLoop:
     reason: str
     call: int  # index of a call inside the loop, to point at it (-1: none)
+    #: The loop's only work is calling project functions: the one that computes says more.
+    delegates: bool = False
 
 
 def cpu_loops(lookup: ModuleLookup) -> Dict[int, CpuLoop]:
-    """Sync function scope id -> its first CPU-heavy loop (see CCL120 for the definition)."""
+    """Sync function scope id -> why the function computes, first found: a loop over its
+    data that works, or a GIL-holding heavy call on its data (see CCL201)."""
+    work = module_work(lookup)
     found: Dict[int, CpuLoop] = {}
     for scope in lookup.facts.functions:
-        node = scope.node
-        if scope.is_async or not isinstance(node, cst.FunctionDef):
-            continue
-        candidates: List[cst.CSTNode] = []
-        generator = [False]
-        _scan_block(block_statements(node.body), candidates, generator)
-        if generator[0]:
-            continue
-        for candidate in candidates:
-            loop = _heavy(lookup, candidate, scope)
+        if not scope.is_async and isinstance(scope.node, cst.FunctionDef):
+            loop = work.computation(scope)
             if loop is not None:
                 found[id(scope)] = loop
-                break
+    return found
+
+
+def unknown_work_functions(lookup: ModuleLookup) -> Set[int]:
+    """Sync function scope ids that make a call which may do I/O or wait, or releases the
+    GIL, and which the project pass cannot follow (calls in a lambda count for the function
+    the lambda is written in: ``sorted(key=lambda r: rank(r))`` runs there), or that read
+    an attribute of an object of unknown type (it may be a property that does I/O: library
+    clients load lazily). A function that blocks is one of them too: it is done with."""
+    work = module_work(lookup)
+    found: Set[int] = set()
+    for index, site in enumerate(lookup.facts.calls):
+        scope = site.scope.function_scope
+        in_lambda = False
+        while scope is not None and scope.kind == "lambda":
+            in_lambda = True
+            parent = scope.parent
+            scope = parent.function_scope if parent is not None else None
+        if scope is None or scope.kind != "function" or scope.is_async or id(scope) in found:
+            continue
+        if not lookup.facts.runs_in_caller(site):
+            continue
+        kind = work.kind(index)
+        if kind in (UNKNOWN, RELEASES, BLOCKS) or (in_lambda and kind == PROJECT):
+            found.add(id(scope))
+    for scope in lookup.facts.functions:
+        if id(scope) not in found and not scope.is_async and isinstance(scope.node, cst.FunctionDef):
+            if work.reads_unknown_attribute(scope):
+                found.add(id(scope))
     return found
 
 
@@ -89,242 +146,321 @@ def cheap_call(catalogue, qualname: str, bound: bool) -> bool:
     return owner in catalogue.types
 
 
-# -- finding the loops -------------------------------------------------------------------------
-def _scan_block(statements: Sequence[cst.CSTNode], found: List[cst.CSTNode], generator: List[bool]) -> None:
-    """Loops and comprehensions of a function, found from its statements without a full
-    walk: loop statements, and comprehensions near the top of each statement's
-    expressions. (Exact ``type()`` tests: ``isinstance`` on LibCST's abstract classes
-    is several times slower, and this runs on every function.)"""
-    for statement in statements:
-        kind = type(statement)
-        if kind is cst.SimpleStatementLine:
-            for small in statement.body:
-                value = getattr(small, "value", None)
-                if value is not None:
-                    _scan_expression(value, found, generator, 0)
-        elif kind is cst.For or kind is cst.While:
-            found.append(statement)
-        elif kind is cst.FunctionDef or kind is cst.ClassDef:
-            continue
-        elif kind is cst.If:
-            _scan_expression(statement.test, found, generator, 0)
-            orelse: Optional[cst.CSTNode] = statement
-            while type(orelse) is cst.If:
-                _scan_block(block_statements(orelse.body), found, generator)
-                orelse = orelse.orelse
-            if orelse is not None:
-                _scan_block(block_statements(orelse.body), found, generator)
-        else:
-            for attr in ("body", "orelse", "finalbody"):
-                part = getattr(statement, attr, None)
-                if part is None:
-                    continue
-                if type(part) in _SUITES:
-                    _scan_block(part.body, found, generator)
-                elif type(part) is cst.Else or type(part) is cst.Finally:
-                    _scan_block(block_statements(part.body), found, generator)
-            for handler in getattr(statement, "handlers", ()) or ():
-                _scan_block(block_statements(handler.body), found, generator)
-            for case in getattr(statement, "cases", ()) or ():
-                _scan_block(block_statements(case.body), found, generator)
+_GIL_EXACT = {key: what for key, what in K.GIL_HOLDING_CALLS.items() if not key.endswith(".")}
+_GIL_PREFIXES = tuple(key for key in K.GIL_HOLDING_CALLS if key.endswith("."))
 
 
-def _scan_expression(expr: cst.BaseExpression, found: List[cst.CSTNode], generator: List[bool], depth: int) -> None:
-    kind = type(expr)
-    if kind in _COMPREHENSION_TYPES:
-        found.append(expr)
-    elif depth > 4:
-        return
-    elif kind is cst.Call:
-        for arg in expr.args:
-            _scan_expression(arg.value, found, generator, depth + 1)
-    elif kind is cst.Yield:
-        generator[0] = True
-    elif kind is cst.BinaryOperation:
-        _scan_expression(expr.left, found, generator, depth + 1)
-        _scan_expression(expr.right, found, generator, depth + 1)
-    elif kind is cst.UnaryOperation or kind is cst.Await:
-        _scan_expression(expr.expression, found, generator, depth + 1)
-    elif kind is cst.Tuple or kind is cst.List or kind is cst.Set:
-        for element in expr.elements:
-            _scan_expression(element.value, found, generator, depth + 1)
+def gil_holding(qualname: str) -> str:
+    """What a GIL-holding heavy library call does (``"decodes JSON"``), else ``""``."""
+    found = _GIL_EXACT.get(qualname) or _GIL_EXACT.get(qualname.split("().", 1)[0])
+    if found:
+        return found
+    if qualname.startswith(_GIL_PREFIXES):
+        return next(K.GIL_HOLDING_CALLS[key] for key in _GIL_PREFIXES if qualname.startswith(key))
+    return ""
 
 
-# -- telling a heavy loop ----------------------------------------------------------------------
-def _heavy(lookup: ModuleLookup, loop: cst.CSTNode, scope: Scope) -> Optional[CpuLoop]:
-    probe = _LoopProbe(lookup, scope)
-    walk(loop, [probe])
-    if probe.stops or not probe.arithmetic or not (probe.max_depth >= 2 or probe.big_range):
-        return None
-    if not all(_pure(lookup, call, scope) for call in probe.calls):
-        return None
-    if probe.big_range and probe.max_depth < 2:
-        reason = f"a loop over range(>= {K.BIG_RANGE:,}) doing arithmetic"
-    else:
-        reason = f"{probe.max_depth} nested loops doing arithmetic"
-    header = _loop_header(loop)
-    index = -1
-    for call in probe.calls:
-        located = lookup.site(call)
-        if located is not None:
-            index = located[0]
-            break
-    return CpuLoop(f"{reason}: {header}", index)
+# -- telling what a call is --------------------------------------------------------------------
+class Work:
+    """The computation facts of one module, each found on first use."""
 
+    def __init__(self, lookup: ModuleLookup) -> None:
+        self.lookup = lookup
+        self._kinds: Dict[int, str] = {}
+        self._calls_by_function: Optional[Dict[int, List[int]]] = None
 
-def _pure(lookup: ModuleLookup, call: cst.Call, scope: Scope) -> bool:
-    """A call inside a loop that is computation we know, not a call of unknown cost."""
-    located = lookup.site(call)
-    call_scope = located[1].scope if located is not None else scope
-    func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value in K.BUILDING_METHODS:
-        if lookup.container_type(func.value, call_scope):
+    def kind(self, index: int) -> str:
+        found = self._kinds.get(index)
+        if found is None:
+            found = self._kinds[index] = self._kind(self.lookup.facts.calls[index])
+        return found
+
+    def _kind(self, site: CallSite) -> str:
+        facts = self.lookup.facts
+        value = facts.callee(site)
+        if value is None:
+            return self._unresolved(site)  # (no blocking call has an unknown callee)
+        if value.instance:
+            return UNKNOWN  # calling an object: its __call__ may do anything
+        kind = self._kind_of(value, site)
+        if facts.blocking_category(site) is not None:
+            return BLOCKS
+        if kind in (PURE, HEAVY) and self._passes_code(site):
+            return UNKNOWN
+        return kind
+
+    def _kind_of(self, value: Value, site: CallSite) -> str:
+        name = value.qualname
+        top = name.split(".", 1)[0]
+        if gil_holding(name):
+            return HEAVY
+        if top in K.GIL_RELEASING_MODULES:
+            return RELEASES
+        if value.bound:
+            owner, attr = value.owner, value.attr
+            if owner.startswith("builtins."):
+                base = owner[9:].rstrip("()")
+                if base == "super":
+                    return CHEAP if attr == "__init__" else UNKNOWN
+                return PURE if base in K.DATA_TYPES else UNKNOWN
+            if top not in STDLIB:
+                return PROJECT
+            if top in K.PURE_MODULES:
+                return PURE
+            if attr in K.NON_WAITING_QUEUE_METHODS and owner in K.THREAD_SAFE_TYPES:
+                return CHEAP
+            return CHEAP if cheap_call(self.lookup.facts.catalogue, name, True) else UNKNOWN
+        if top == "builtins":
+            short = name[9:]
+            if short in K.PURE_BUILTINS:
+                return PURE
+            # ``next()`` runs whatever iterator it is given (a file, a generator that reads).
+            return CHEAP if short in K.CHEAP_BUILTINS and short != "next" else UNKNOWN
+        if top not in STDLIB:
+            return PROJECT
+        if top in K.PURE_MODULES:
+            return PURE
+        return CHEAP if cheap_call(self.lookup.facts.catalogue, name, False) else UNKNOWN
+
+    def _unresolved(self, site: CallSite) -> str:
+        """A method of an object whose type the name tracker does not know: a string or
+        container method by its name, or one of a type made by a known call."""
+        func = site.node.func
+        if not isinstance(func, cst.Attribute):
+            return UNKNOWN
+        attr = func.attr.value
+        if attr in K.STR_METHODS or attr in K.CONTAINER_METHODS:
+            return PURE
+        if attr in K.AMBIGUOUS_DATA_METHODS and self.is_data(func.value, site.scope):
+            return PURE
+        made = self.lookup.instance_type(func.value, site.scope)
+        if made and (gil_holding(made) or made.split(".", 1)[0] in K.PURE_MODULES):
+            return PURE  # ``re.compile(p).match(s).group(1)``
+        return UNKNOWN
+
+    def _passes_code(self, site: CallSite) -> bool:
+        """Whether known computation is given a function of the project or of unknown
+        code to call (``map(fetch, urls)``, ``sorted(rows, key=rank)``): that function's
+        work is out of sight."""
+        for arg in site.node.args:
+            value = arg.value
+            if not isinstance(value, (cst.Name, cst.Attribute)):
+                continue
+            resolved = self.lookup.resolve(value, site.scope)
+            if resolved is None or resolved.instance:
+                continue
+            name = resolved.qualname
+            top = name.split(".", 1)[0]
+            if top == "builtins" or top in K.PURE_MODULES:
+                continue
+            if resolved.bound or self.lookup.function(name) is not None or top not in STDLIB:
+                return True
+        return False
+
+    def is_data(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> bool:
+        """Whether ``expr`` is known to be a string, list, dict or set."""
+        if isinstance(expr, STRINGS) or isinstance(expr, _LITERALS) or type(expr) in COMPREHENSION_TYPES:
             return True
-    value = lookup.resolve(func, call_scope)
-    if value is None or value.instance or value.bound:
+        if depth > 4:
+            return False
+        if isinstance(expr, cst.Call):
+            callee = self.lookup.resolve(expr.func, scope)
+            if callee is not None and not callee.instance and callee.qualname in _DATA_BUILTINS:
+                return True
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in K.STR_METHODS:
+                return func.attr.value not in ("group", "groups", "groupdict", "span")
+            return bool(self.lookup.container_type(expr, scope))
+        if isinstance(expr, cst.Name):
+            bindings = scope.lookup(expr.value)
+            if not bindings:
+                return False
+            return all(
+                b.kind == ASSIGN and b.value is not None and b.scope is not None and self.is_data(b.value, b.scope, depth + 1)
+                for b in bindings
+            )
+        return bool(self.lookup.container_type(expr, scope))
+
+    def reads_unknown_attribute(self, scope: Scope) -> bool:
+        """Whether the function (or a lambda in it) reads an attribute of an object whose
+        type is not known: neither a module, a class, a string or container, nor an object
+        of a type conclint knows (a property of a class of the module counts as unknown)."""
+        stack: List[cst.CSTNode] = list(block_statements(scope.node.body))
+        calls_of: Set[int] = set()
+        while stack:
+            current = stack.pop()
+            kind = type(current)
+            if kind is cst.FunctionDef or kind is cst.ClassDef:
+                continue
+            if kind is cst.Call:
+                calls_of.add(id(current.func))  # a method call is classified as a call
+            elif kind is cst.Attribute and id(current) not in calls_of and not self._plain_attribute(current, scope):
+                return True
+            stack.extend(child_nodes(current))
         return False
-    name = value.qualname
-    top = name.split(".", 1)[0]
-    if top in K.GIL_RELEASING_MODULES:
-        return False  # runs in parallel on threads: not CPU-bound for them
-    if name.startswith("builtins."):
-        return name[9:] in K.PURE_BUILTINS
-    return top in K.PURE_MODULES
 
+    def _plain_attribute(self, node: cst.Attribute, scope: Scope) -> bool:
+        value = self.lookup.resolve(node.value, scope)
+        if value is None:
+            return self.is_data(node.value, scope)
+        if not value.instance:
+            return True  # a module's or a class's attribute, or a method taken from one
+        cls = self.lookup.facts.resolver.local_classes.get(value.qualname)
+        if cls is not None:
+            method = self.lookup.method(cls, node.attr.value)
+            return method is None or not (set(method.decorators) & _PROPERTIES)
+        return value.qualname in self.lookup.facts.catalogue.types or value.qualname.split(".", 1)[0] in STDLIB
 
-def _is_big_range(lookup: ModuleLookup, iterable: cst.BaseExpression, scope: Scope) -> bool:
-    if not isinstance(iterable, cst.Call) or not iterable.args:
+    # -- the loops and calls of a function ---------------------------------------------------
+    def calls_of(self, scope: Scope) -> List[int]:
+        """Indexes of the calls that run in the function's own body (comprehensions too)."""
+        if self._calls_by_function is None:
+            table: Dict[int, List[int]] = {}
+            for index, site in enumerate(self.lookup.facts.calls):
+                function = site.scope.function_scope
+                if function is not None:
+                    table.setdefault(id(function), []).append(index)
+            self._calls_by_function = table
+        return self._calls_by_function.get(id(scope), [])
+
+    def computation(self, scope: Scope) -> Optional[CpuLoop]:
+        """Why a sync function computes (CCL201's sense), if it does."""
+        candidates: List[cst.CSTNode] = []
+        generator = [False]
+        find_loops(block_statements(scope.node.body), candidates, generator)
+        if generator[0]:
+            return None  # calling a generator function computes nothing yet
+        for candidate in candidates:
+            nest = self.nest(candidate, scope)
+            if nest.stops or not nest.works_for_threads or not self._over_data(nest, scope):
+                continue
+            kinds = {self.kind(located[0]) for located in map(self.lookup.site, nest.calls) if located is not None}
+            delegates = kinds == {PROJECT} and not (nest.arithmetic or nest.strings)
+            return CpuLoop(f"{nest.describe()}: {loop_header(candidate)}", self._first_call(nest), delegates)
+        facts = self.lookup.facts
+        for index in self.calls_of(scope):
+            if self.kind(index) != HEAVY:
+                continue
+            site = facts.calls[index]
+            if not any(not _is_constant(arg.value) for arg in site.node.args):
+                continue  # ``re.compile("...")``, ``json.dumps({"ok": True})``: no data
+            value = facts.callee(site)
+            what = gil_holding(value.qualname) if value is not None else ""
+            if what:
+                return CpuLoop(f"{call_name(value)}() {what}, holding the GIL", index)
+        return None
+
+    def _over_data(self, nest: "LoopNest", scope: Scope) -> bool:
+        """Some loop of the nest goes over data of unknown size (not a literal of the code,
+        not a module-level constant), or over a big ``range``."""
+        return nest.big_range or any(not self._small(expr, scope, 0) for _, expr in nest.levels)
+
+    def _small(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> bool:
+        """A collection written out in the code, or a module constant: no input of the
+        function, and small by nature (``while True:`` goes over nothing either)."""
+        if isinstance(expr, _LITERALS) or isinstance(expr, STRINGS) or isinstance(expr, cst.Integer):
+            return True
+        if depth > 4:
+            return False
+        if isinstance(expr, cst.Name):
+            if expr.value in ("True", "False", "None"):
+                return True
+            owner = _owner(scope, expr.value)
+            if owner is None:
+                return False
+            if owner.kind in ("module", "class"):
+                return True
+            return all(
+                b.kind == ASSIGN and b.value is not None and b.scope is not None and self._small(b.value, b.scope, depth + 1)
+                for b in owner.bindings[expr.value]
+            )
+        if isinstance(expr, cst.Call):
+            callee = self.lookup.resolve(expr.func, scope)
+            if callee is not None and not callee.instance and callee.qualname == "builtins.range":
+                return all(isinstance(a.value, cst.Integer) for a in expr.args) and not self.big_range(expr, scope)
+            if callee is not None and not callee.instance and callee.qualname in _PASS_THROUGH and expr.args:
+                return all(self._small(a.value, scope, depth + 1) for a in expr.args if a.keyword is None)
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("items", "keys", "values") and not expr.args:
+                return self._small(func.value, scope, depth + 1)
+            return False
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            # ``self.FIELDS``, ``cls.FIELDS``: a class attribute written out in the class body.
+            function = scope.function_scope
+            cls = function.method_class() if function is not None else None
+            node = function.node if function is not None else None
+            if cls is None or not isinstance(node, cst.FunctionDef) or not node.params.params:
+                return False
+            if expr.value.value != node.params.params[0].name.value:
+                return False
+            bindings = cls.bindings.get(expr.attr.value)
+            return bool(bindings) and all(
+                b.kind == ASSIGN and b.value is not None and b.scope is not None and self._small(b.value, b.scope, depth + 1)
+                for b in bindings
+            )
         return False
-    callee = lookup.resolve(iterable.func, scope)
-    if callee is None or callee.qualname != "builtins.range":
-        return False
-    bound = _int_value(iterable.args[-1 if len(iterable.args) < 3 else 1].value)
-    return bound is not None and bound >= K.BIG_RANGE
+
+    def big_range(self, iterable: cst.BaseExpression, scope: Scope) -> bool:
+        """``range(...)`` with a literal bound of at least :data:`BIG_RANGE`."""
+        if not isinstance(iterable, cst.Call) or not iterable.args:
+            return False
+        callee = self.lookup.resolve(iterable.func, scope)
+        if callee is None or callee.instance or callee.qualname != "builtins.range":
+            return False
+        bound = int_value(iterable.args[-1 if len(iterable.args) < 3 else 1].value)
+        return bound is not None and bound >= K.BIG_RANGE
+
+    def _first_call(self, nest: "LoopNest") -> int:
+        for call in nest.calls:
+            located = self.lookup.site(call)
+            if located is not None:
+                return located[0]
+        return -1
+
+    def nest(self, loop: cst.CSTNode, scope: Scope) -> "LoopNest":
+        nest = LoopNest(self, scope)
+        nest.probe_loop(loop)
+        return nest
+
+_WORK: "weakref.WeakKeyDictionary[ModuleLookup, Work]" = weakref.WeakKeyDictionary()
 
 
-def _loop_header(loop: cst.CSTNode) -> str:
-    if isinstance(loop, cst.For):
-        return f"for {code_of(loop.target, 20)} in {code_of(loop.iter, 30)}"
-    if isinstance(loop, cst.While):
-        return f"while {code_of(loop.test, 40)}"
-    return code_of(loop, 50)
+def module_work(lookup: ModuleLookup) -> Work:
+    """The computation facts of the module of ``lookup``, made once."""
+    found = _WORK.get(lookup)
+    if found is None:
+        found = _WORK[lookup] = Work(weakref.proxy(lookup))
+    return found
 
 
-def _int_value(expr: cst.BaseExpression, depth: int = 0) -> Optional[int]:
-    if isinstance(expr, cst.Integer):
-        try:
-            return int(expr.value.replace("_", ""), 0)
-        except ValueError:
-            return None
-    if depth < 8 and isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Power, cst.Multiply)):
-        left, right = _int_value(expr.left, depth + 1), _int_value(expr.right, depth + 1)
-        if left is not None and right is not None and abs(right) < 64:
-            return left**right if isinstance(expr.operator, cst.Power) else left * right
+# -- small helpers -----------------------------------------------------------------------------
+def _owner(scope: Scope, name: str) -> Optional[Scope]:
+    """The scope whose binding of ``name`` a use in ``scope`` sees (as :meth:`Scope.lookup`)."""
+    current: Optional[Scope] = scope.module_scope() if name in scope.global_names else scope
+    first = True
+    while current is not None:
+        if (current.kind != "class" or first) and current.bindings.get(name):
+            return current
+        first = False
+        current = current.parent
     return None
 
 
-class _LoopProbe(cst.BatchableCSTVisitor):
-    """What a loop nest does: its depth, arithmetic, calls, and anything that hands control
-    back (``yield``, ``await``) or belongs to a nested function."""
-
-    def __init__(self, lookup: ModuleLookup, scope: Scope) -> None:
-        super().__init__()
-        self.lookup = lookup
-        self.scope = scope
-        self.depth = 0
-        self.max_depth = 0
-        self.nested = 0
-        self.arithmetic = False
-        self.big_range = False
-        self.stops = False
-        self.calls: List[cst.Call] = []
-
-    def get_visitors(self):
-        return visitor_methods(self)
-
-    def _enter(self, levels: int) -> None:
-        if not self.nested:
-            self.depth += levels
-            self.max_depth = max(self.max_depth, self.depth)
-
-    def _exit(self, levels: int) -> None:
-        if not self.nested:
-            self.depth -= levels
-
-    def visit_FunctionDef(self, node) -> None:
-        self.nested += 1
-
-    def leave_FunctionDef(self, node) -> None:
-        self.nested -= 1
-
-    visit_ClassDef = visit_FunctionDef
-    leave_ClassDef = leave_FunctionDef
-
-    def visit_For(self, node: cst.For) -> None:
-        self._enter(1)
-        if not self.nested:
-            if node.asynchronous is not None:
-                self.stops = True
-            self.big_range |= _is_big_range(self.lookup, node.iter, self.scope)
-
-    def leave_For(self, node) -> None:
-        self._exit(1)
-
-    def visit_While(self, node) -> None:
-        self._enter(1)
-
-    def leave_While(self, node) -> None:
-        self._exit(1)
-
-    def _visit_comprehension(self, node) -> None:
-        self._enter(_clauses(node))
-
-    def _leave_comprehension(self, node) -> None:
-        self._exit(_clauses(node))
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comprehension
-    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        if not self.nested:
-            if node.asynchronous is not None:
-                self.stops = True
-            self.big_range |= _is_big_range(self.lookup, node.iter, self.scope)
-
-    def visit_Await(self, node) -> None:
-        if not self.nested:
-            self.stops = True
-
-    visit_Yield = visit_Await
-
-    def visit_With(self, node: cst.With) -> None:
-        if not self.nested and node.asynchronous is not None:
-            self.stops = True
-
-    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        if self.nested or not isinstance(node.operator, ARITHMETIC):
-            return
-        # ``+`` and ``-`` also join strings and lists; count them only with a number.
-        if isinstance(node.operator, (cst.Add, cst.Subtract)) and not (
-            isinstance(node.left, (cst.Integer, cst.Float)) or isinstance(node.right, (cst.Integer, cst.Float))
-        ):
-            return
-        self.arithmetic = True
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        if not self.nested and isinstance(node.operator, AUG_ARITHMETIC):
-            self.arithmetic = True
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self.nested:
-            self.calls.append(node)
+def _is_constant(expr: cst.BaseExpression) -> bool:
+    """A literal with no names in it: ``"..."``, ``3``, ``{"ok": True}``."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.Name):
+        return expr.value in ("True", "False", "None")
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return all(not isinstance(e, cst.StarredElement) and _is_constant(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and _is_constant(e.key) and _is_constant(e.value) for e in expr.elements)
+    return False
 
 
-def _clauses(comprehension) -> int:
-    """How many ``for`` clauses a comprehension has: the loops it nests."""
-    levels = 0
-    clause = comprehension.for_in
-    while clause is not None:
-        levels += 1
-        clause = clause.inner_for_in
-    return levels
+def call_name(value: Value) -> str:
+    """``json.dumps``, ``re.compile().sub``, ``sorted``: how a call reads in a message."""
+    name = value.qualname
+    return name[9:] if name.startswith("builtins.") else name
+

@@ -1,5 +1,5 @@
-"""What the thread facts add to a module's summary: each function's CPU-heavy loop, whether
-it makes calls of unknown cost, and the callables it hands to threads or processes."""
+"""What the thread facts add to a module's summary: why each function computes, whether
+it makes calls of unknown cost or work, and the callables it hands to threads or processes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import libcst as cst
 
 from conclint.analysis.module import ModuleFacts
 from conclint.analysis.summary import Handoff
-from conclint.analysis.threads.cpu import cpu_loops, opaque_functions
+from conclint.analysis.threads.cpu import cpu_loops, opaque_functions, unknown_work_functions
 from conclint.analysis.threads.facts import ThreadFacts, thread_facts
 from conclint.analysis.threads.handoffs import CLASS, EXTERNAL, FUNCTION, LAMBDA, THREAD, HandoffSite
 
@@ -21,9 +21,11 @@ def summary_fields(facts: ModuleFacts) -> Tuple[Dict[int, Dict[str, object]], Tu
     tf = thread_facts(facts)
     fields: Dict[int, Dict[str, object]] = {}
     for scope_id, loop in cpu_loops(tf.lookup).items():
-        fields.setdefault(scope_id, {}).update(cpu=loop.reason, cpu_call=loop.call)
+        fields.setdefault(scope_id, {}).update(cpu=loop.reason, cpu_call=loop.call, cpu_delegates=loop.delegates)
     for scope_id in opaque_functions(tf.lookup):
         fields.setdefault(scope_id, {})["opaque"] = True
+    for scope_id in unknown_work_functions(tf.lookup):
+        fields.setdefault(scope_id, {})["unknown_work"] = True
     by_function: Dict[int, List[Handoff]] = {}
     module_level: List[Handoff] = []
     for handoff, record in _handoff_records(tf):
