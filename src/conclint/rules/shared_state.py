@@ -1,88 +1,56 @@
-"""CCL301-CCL305: threads share memory, so shared mutable state needs a lock.
+"""CCL301-CCL305 and CCL307: threads share memory, so shared mutable state needs a lock.
 
 They look at one module, after the traversal. The accesses to shared state come from
-:mod:`conclint.analysis.threads`; here each site gets its one, most specific code (CCL304
-over CCL303 over CCL301/CCL302) and its message.
+:mod:`conclint.analysis.threads`; :mod:`conclint.rules.shared_findings` gives each site
+its one, most specific code (CCL304 over CCL303 over CCL301/CCL302) and its message.
+Here are the rule classes and their documentation.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Set, Tuple
-
-import libcst as cst
-
-from conclint.analysis.module import ModuleFacts
-from conclint.analysis.threads import CHECK, REBIND, UPDATE, SharedAccess, per_call_locks, thread_facts
+from conclint.analysis.threads import per_call_locks
 from conclint.knowledge.cpu import HANDOFF_WORDS
 from conclint.rules.base import Rule
+from conclint.rules.shared_findings import shared_state_findings
 
 SHARED_ADVICE = """Threads share memory, so shared mutable state needs a lock (or a
 thread-safe queue, or no sharing at all: return values)."""
 
 _THREAD_SAFE_NOTE = """Objects made for sharing are never reported: `queue.Queue` (and
 `LifoQueue`, `PriorityQueue`, `SimpleQueue`), `threading.Event` and the locks, conditions,
-semaphores and barriers themselves, and the `append`/`appendleft`/`pop`/`popleft` of a
-`collections.deque`, which the library reference documents as thread-safe. No such promise
-exists for `list`, `dict` or `set`: CPython happens to make one `append` atomic, which the
-free-threading HOWTO calls "a description of the current implementation, not a guarantee"."""
+semaphores and barriers themselves. The `append`/`appendleft`/`pop`/`popleft` of a
+`collections.deque`, which the library reference documents as thread-safe, are not reported
+either, though a loop over a deque they change at the same time is (CCL307)."""
+
+_FAQ_NOTE = """The Python FAQ ("What kinds of global value mutation are thread-safe?") lists
+as atomic `L.append(x)`, `L1.extend(L2)`, `x = L[i]`, `x = L.pop()`, `L1[i:j] = L2`,
+`L.sort()`, `x = y`, `x.field = y`, `D[x] = y`, `D1.update(D2)` and `D.keys()`, and as not
+atomic `i = i+1`, `L.append(L[-1])`, `L[i] = L[j]` and `D[x] = D[x] + 1`. So one change to
+a shared `list`, `dict` or `set` is never reported by itself: threads that each `append` a
+result, read after `join()`, lose nothing; `d.setdefault(k, []).append(v)` is one step
+too. What is reported is a second step another thread can run in between: a
+read-modify-write (CCL303), a check and then an act (CCL304), a loop over the container
+while another thread adds or removes items (CCL307), and the changes such a loop or check
+races with (CCL301, CCL302)."""
 
 _REGION_NOTE = """A lock is held inside `with lock:` and between `lock.acquire()` and
 `lock.release()` (also when the release is in a `finally:`); a `with` on an object conclint
-cannot tell is not a lock counts as a lock. Code runs "on several threads at once" when its
-function is handed to `ThreadPoolExecutor.map` (or a thread pool's `map`), handed over or
-started in a loop, or handed over at more than one place in one function (two different thread functions
-that touch the same state may run one after the other, which conclint cannot tell, so that
-alone is not reported). Functions of the module that the thread function calls run
-on the same thread and are checked too; a thread function with a decorator conclint does not
-know (it might take a lock) is not."""
-
-
-def shared_state_findings(facts: ModuleFacts) -> Iterator[Tuple[str, cst.CSTNode, str]]:
-    """(code, node, message) for the accesses to shared state that are findings.
-
-    Only code that runs on several threads at once is reported: two different thread
-    functions touching the same state may well run one after the other (a pool's
-    ``with`` block waits for its tasks), which conclint cannot tell."""
-    seen: Set[int] = set()
-    for access in thread_facts(facts).shared_accesses():
-        if access.covered or access.kind == REBIND or id(access.node) in seen or not access.root.how:
-            continue
-        why = f"{access.root.name} runs on several threads at once ({access.root.how})"
-        seen.add(id(access.node))
-        code, message = _message(access, why)
-        yield code, access.node, message
-
-
-def _message(access: SharedAccess, why: str) -> Tuple[str, str]:
-    subject = access.subject
-    text = subject.text
-    if access.kind == CHECK:
-        atomic = " (or use dict.setdefault, which checks and sets in one step)" if subject.type in (
-            "builtins.dict", "collections.OrderedDict", "collections.defaultdict"
-        ) and access.detail.endswith("= ...") else ""
-        return "CCL304", (
-            f"check-then-act on shared {text}: {why}, and another thread can change {text} between this "
-            f"check and {access.detail}; hold one threading.Lock around both{atomic}"
-        )
-    if access.kind == UPDATE:
-        return "CCL303", (
-            f"{access.detail} is a read-modify-write of shared {text}: {why}, so updates can be lost; "
-            "do it while holding a threading.Lock"
-        )
-    if subject.category == "global":
-        return "CCL301", (
-            f"{access.detail} mutates the module-level {text} without a lock: {why}; "
-            "guard it with a threading.Lock, or hand results back through return values or a queue.Queue"
-        )
-    owner = {
-        "param": "the same object passed to every thread",
-        "closure": "captured from the enclosing function and shared by every thread",
-        "self": "an attribute of the object whose method runs on the threads",
-    }[subject.category]
-    return "CCL302", (
-        f"{access.detail} mutates {text}, {owner}, without a lock: {why}; "
-        "guard it with a threading.Lock, or give each thread its own object and combine the results"
-    )
+cannot tell is not a lock counts as a lock. A site under a lock is never reported, but it
+still races with a site of the same state that holds none: a lock taken on one side only
+protects nothing. Code runs on a thread when its function is handed to one
+(`Thread(target=...)`, `Timer`, an executor's `submit` or `map`, `asyncio.to_thread`, a
+`Thread` subclass's `run`, ...), together with the functions and `self` methods of the
+module it calls. It runs "on several threads at once" when it is handed to a pool's `map`,
+handed over or started in a loop, or handed over at more than one place in one function.
+Other code runs alongside a thread: the rest of the function that started it, until that
+function waits (`join()`, `result()`, `wait()`, the end of the executor's `with` block);
+and, while a thread *lives on* (nothing waits for it after it was handed over: a daemon
+thread, a `Timer`, a callback), the module's public functions and the public methods of
+the object whose state it touches. Methods with a leading underscore, `__init__` and the
+code the thread runs itself are not counted as running alongside: conclint cannot tell
+who calls them. Two different thread functions race only when one of them lives on (a
+pool's `with` block may well run them one after the other). A thread function with a
+decorator conclint does not know (it might take a lock) is not checked."""
 
 
 class _SharedStateRule(Rule):
@@ -99,56 +67,73 @@ class UnsynchronizedGlobalMutation(_SharedStateRule):
     code = "CCL301"
     triggers = HANDOFF_WORDS
     name = "unsynchronized-global-mutation"
-    summary = "Code running on several threads at once changes a module-level container without a lock."
-    what = f"""Finds, in code that runs on several threads at once, a change to a module-level
-    `list`, `dict`, `set`, `bytearray`, `deque`, `defaultdict`, `OrderedDict` or `Counter`
-    (known from its literal or constructor): a mutating method (`append`, `update`,
-    `pop`, ...), `d[k] = v` or `del x[k]`, outside any lock. Storing into a slot of a list
-    (`results[i] = value`) changes no structure and is not reported: threads that each fill
+    summary = "A thread changes a module-level container without a lock while another thread loops over it or checks it."
+    what = f"""Finds a change to a module-level `list`, `dict`, `set`, `bytearray`, `deque`,
+    `defaultdict`, `OrderedDict` or `Counter` (known from its literal or constructor) — a
+    mutating method (`append`, `update`, `pop`, ...), `d[k] = v`, `del d[k]`, `L[i:j] = ...`,
+    or reading a missing key of a `defaultdict`, which inserts it — made without a lock
+    while another thread, at the same time, loops over that container, copies it item by
+    item (`copy.deepcopy`), hands out a live view of it, or checks it and then acts on it
+    (that other side is CCL307 or CCL304, at its own line). Against a loop over a list only
+    changes that move its items count: `append` and `extend` grow it at the end. Storing
+    into a slot of a list (`results[i] = value`) is never reported: threads that each fill
     their own slot of a list made beforehand are a correct pattern. A read-modify-write
-    (`counts[k] += 1`) is CCL303 and a check-then-act is CCL304 instead. {_REGION_NOTE}"""
-    why = """Every thread sees the same module-level object. Without a lock, what a thread
-    reads may be half of another thread's change, a sequence of changes can interleave with
-    another's, and the order of results depends on scheduling. Python promises nothing
-    about concurrent changes to a `list` or `dict`; code that is correct only because one
-    operation happens to be atomic in CPython breaks as soon as it grows a second step."""
+    (`counts[k] += 1`) is CCL303 instead. {_FAQ_NOTE} {_REGION_NOTE}"""
+    why = """Each change is one atomic step, but the loop or the check on the other thread
+    is not: a dict or a set that changes size during a loop raises `RuntimeError: dictionary
+    changed size during iteration`, a list that loses items under a loop skips some, and
+    between a check (`if key in sessions:`) and the act that relies on it
+    (`sessions[key]`) the key can vanish (`KeyError`). Both sides must hold the same lock,
+    or the reader must work on a copy made in one step under it."""
     example = """
-    from concurrent.futures import ThreadPoolExecutor
-    import urllib.request
+    import threading
 
-    pages = {}
+    sessions = {}
 
-    def fetch(url):
-        with urllib.request.urlopen(url) as response:
-            pages[url] = response.read()
+    def serve(listener):
+        while True:
+            conn, addr = listener.accept()
+            sessions[addr] = conn
 
-    def crawl(urls):
-        with ThreadPoolExecutor() as pool:
-            pool.map(fetch, urls)
+    def broadcast(message):
+        for conn in sessions.values():
+            conn.sendall(message)
+
+    def start(listener):
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
     """
     instead = """
-    from concurrent.futures import ThreadPoolExecutor
-    import urllib.request
+    import threading
 
-    def fetch(url):
-        with urllib.request.urlopen(url) as response:
-            return url, response.read()
+    sessions = {}
+    sessions_lock = threading.Lock()
 
-    def crawl(urls):
-        with ThreadPoolExecutor() as pool:
-            return dict(pool.map(fetch, urls))
+    def serve(listener):
+        while True:
+            conn, addr = listener.accept()
+            with sessions_lock:
+                sessions[addr] = conn
+
+    def broadcast(message):
+        with sessions_lock:
+            conns = list(sessions.values())
+        for conn in conns:
+            conn.sendall(message)
     """
     VALID = (
-        "import threading\nLOCK = threading.Lock()\nresults = []\ndef work(x):\n    with LOCK:\n"
-        "        results.append(x)\nfor i in range(4):\n    threading.Thread(target=work, args=(i,)).start()\n",
+        "import threading\nresults = []\ndef work(x):\n    results.append(x)\n"
+        "def main():\n    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]\n"
+        "    for t in threads:\n        t.start()\n    for t in threads:\n        t.join()\n"
+        "    for r in results:\n        print(r)\n",
+        "import threading\nLOCK = threading.Lock()\nseen = {}\ndef work(x):\n    with LOCK:\n"
+        "        seen[x] = 1\ndef report():\n    with LOCK:\n        return [k for k in seen]\n"
+        "def start():\n    threading.Thread(target=work, args=(1,), daemon=True).start()\n",
         "import queue, threading\nresults = queue.Queue()\ndef work(x):\n    results.put(x)\n"
-        "for i in range(4):\n    threading.Thread(target=work, args=(i,)).start()\n",
-        "import threading\nresults = []\ndef work(x):\n    return len(results) + x\n"
         "for i in range(4):\n    threading.Thread(target=work, args=(i,)).start()\n",
     )
     INVALID = (
-        "import threading\nresults = []\ndef work(x):\n    results.append(x)\n"
-        "for i in range(4):\n    threading.Thread(target=work, args=(i,)).start()\n",
+        "import threading\nseen = {}\ndef work(x):\n    seen[x] = 1\ndef report():\n    for k in seen:\n"
+        "        print(k)\ndef start():\n    threading.Thread(target=work, args=(1,), daemon=True).start()\n",
     )
 
 
@@ -156,53 +141,64 @@ class SharedArgumentMutation(_SharedStateRule):
     code = "CCL302"
     triggers = HANDOFF_WORDS
     name = "shared-argument-mutation"
-    summary = "Code running on several threads at once changes an object they all share, without a lock."
-    what = f"""Finds, in code that runs on several threads at once, a change (a mutating
-    method, `d[k] = v`, `del x[k]`) outside any lock to a `list`, `dict`, `set` or other
-    known container (list item stores excepted, as in CCL301) that every one of those
-    threads shares: an argument that receives the
-    same object on every call (passed in `args=` of threads started in a loop, bound with
-    `functools.partial`, passed to `submit` in a loop), a variable of the enclosing function
-    that a nested thread function captures, or an attribute of `self` when a bound method
-    runs on several threads. An argument that is new for each thread (the loop variable, an
-    element of `map`) is not shared. {_REGION_NOTE}"""
+    summary = "A thread changes an object other threads use, without a lock, while one of them loops over it or checks it."
+    what = f"""Finds a change (a mutating method, `d[k] = v`, `del d[k]`, ... as in CCL301)
+    made without a lock to a `list`, `dict`, `set` or other known container shared with
+    other threads — an argument that receives the same object on every call (passed in
+    `args=` of threads started in a loop, bound with `functools.partial`, passed to
+    `submit` in a loop), a variable of the enclosing function that a nested thread function
+    captures, or an attribute of `self` when a method runs on a thread — while another
+    thread, at the same time, loops over it, copies it item by item, hands out a live view
+    of it, or checks it and then acts on it (CCL307 or CCL304 at that other line). An
+    argument that is new for each thread (the loop variable, an element of `map`) is not
+    shared. `self` is shared by the threads of a bound method handed over several times,
+    and with the object's other methods while its thread lives on (each thread of a
+    `Thread` subclass has its own `self`, but shares it with the code that uses the thread
+    object). {_FAQ_NOTE} {_REGION_NOTE}"""
     why = """Passing an object to a thread does not copy it: every thread works on the one
-    object, with the same hazards as a global (see CCL301)."""
+    object, with the same hazards as a global (see CCL301): a loop over a dict or set that
+    another thread changes raises `RuntimeError`, a check can be stale by the time its act
+    runs."""
     example = """
     import threading
 
-    def worker(numbers, squares):
-        for n in numbers:
-            squares.append(n * n)
+    def fetch_size(url, sizes):
+        sizes[url] = len(download(url))
 
-    def main(chunks):
-        squares = []
-        threads = [threading.Thread(target=worker, args=(chunk, squares)) for chunk in chunks]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return squares
+    def download_all(urls):
+        sizes = {}
+        threads = [threading.Thread(target=fetch_size, args=(url, sizes)) for url in urls]
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            print(", ".join(url for url in sizes))
+        return sizes
     """
     instead = """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    def worker(numbers):
-        return [n * n for n in numbers]
+    def fetch_size(url):
+        return url, len(download(url))
 
-    def main(chunks):
+    def download_all(urls):
+        sizes = {}
         with ThreadPoolExecutor() as pool:
-            return [square for part in pool.map(worker, chunks) for square in part]
+            for future in as_completed([pool.submit(fetch_size, url) for url in urls]):
+                url, size = future.result()
+                sizes[url] = size
+                print(", ".join(sizes))
+        return sizes
     """
     VALID = (
-        "import threading\ndef work(x, out):\n    out.append(x)\ndef main():\n    for i in range(4):\n"
-        "        out = []\n        threading.Thread(target=work, args=(i, out)).start()\n",
-        "import threading\ndef work(x, out, lock):\n    with lock:\n        out.append(x)\ndef main():\n    out = []\n"
-        "    lock = threading.Lock()\n    for i in range(4):\n        threading.Thread(target=work, args=(i, out, lock)).start()\n",
-    )
-    INVALID = (
         "import threading\ndef work(x, out):\n    out.append(x)\ndef main():\n    out = []\n    for i in range(4):\n"
         "        threading.Thread(target=work, args=(i, out)).start()\n",
+        "import threading\ndef work(x, out, lock):\n    with lock:\n        out[x] = 1\ndef main():\n    out = {}\n"
+        "    lock = threading.Lock()\n    for i in range(4):\n        threading.Thread(target=work, args=(i, out, lock)).start()\n"
+        "    with lock:\n        return [k for k in out]\n",
+    )
+    INVALID = (
+        "import threading\ndef work(x, out):\n    out[x] = 1\ndef main():\n    out = {}\n    for i in range(4):\n"
+        "        threading.Thread(target=work, args=(i, out)).start()\n    return [k for k in out]\n",
     )
 
 
@@ -210,14 +206,18 @@ class NonAtomicUpdate(_SharedStateRule):
     code = "CCL303"
     triggers = HANDOFF_WORDS
     name = "non-atomic-update"
-    summary = "A read-modify-write of shared state (`x += 1`) on several threads at once loses updates."
-    what = f"""Finds, in code that runs on several threads at once, outside any lock, a
-    read-modify-write of shared state: `x += 1` on a `global` (or `nonlocal`) name,
-    `counts[k] += 1` on a shared container, `self.n += 1` when the method runs on several
-    threads with the same object, and `x = x + 1` forms of each. The update must be
-    arithmetic on a number (a numeric operand, a numeric start value, a `Counter` or a
-    `defaultdict(int)`), or the explicit `x = x + ...` form. Reported instead of
-    CCL301/CCL302 for the same site. {_REGION_NOTE}"""
+    summary = "A read-modify-write of shared state (`x += 1`) that another thread runs at the same time loses updates."
+    what = f"""Finds, outside any lock, a read-modify-write of shared state in code that runs
+    on several threads at once: `x += 1` on a `global` (or `nonlocal`) name, `counts[k] += 1`
+    on a shared container, `self.n += 1` when the method runs on several threads with the
+    same object, the `x = x + 1` and `d[k] = d.get(k, 0) + 1` forms of each, and the
+    methods that are Python code reading and then writing every value, `Counter.update`
+    and `Counter.subtract`. The update must be arithmetic on a number (a numeric operand,
+    a numeric start value, a `Counter` or a `defaultdict(int)`), or the explicit
+    `x = x + ...` form. It is also reported when the code runs on one thread only, if other
+    code does a read-modify-write of the same state at the same time (a thread that lives
+    on and a public method both doing `self.sent += n`). Reported instead of CCL301/CCL302
+    for the same site. {_REGION_NOTE}"""
     why = """`x += 1` is three steps: read `x`, add, store. Two threads that read the same
     value both store value + 1, and one increment is gone. The GIL does not prevent it (a
     thread can be switched out between the steps) and free-threaded builds make it common."""
@@ -268,13 +268,19 @@ class CheckThenAct(_SharedStateRule):
     code = "CCL304"
     triggers = HANDOFF_WORDS
     name = "check-then-act"
-    summary = "An `if` checks shared state and then changes it, on several threads at once, without a lock."
-    what = f"""Finds, in code that runs on several threads at once and outside any lock, an
-    `if` whose test checks shared state and whose body changes that same state: `if k not
+    summary = "An `if` checks shared state and then acts on it, without a lock, while another thread can change it."
+    what = f"""Finds, outside any lock, an `if` whose test checks shared state and whose code
+    then changes that same state, in code that runs on several threads at once: `if k not
     in cache: cache[k] = ...` (also `in`, `cache.get(k) is None`), `if items: items.pop()`
-    (also `len(items)`), and the lazy initialisation `if _client is None: _client = ...` of
-    a `global` or of `self._client`. Reported at the `if`, once; the changes it guards are
-    not reported again (by CCL301-CCL303). {_REGION_NOTE}"""
+    (also `len(items)`), the lazy initialisation `if _client is None: _client = ...` of a
+    `global` or of `self._client`, and the guard-clause forms (`if k in cache: return
+    cache[k]`, then `cache[k] = compute(k)` after it). It is also reported when the code
+    runs on one thread only and another thread, at the same time, removes what the test
+    checked (`del d[k]`, `d.pop(k)`, `items.pop()`, `clear()`) while the guarded code reads
+    it (`if k in self.channels: return self.channels[k]`: a `KeyError`), or changes what the
+    test checked while the guarded code changes it too (`i = next(ids)`, `if i in
+    self.channels: ...`, then `self.channels[i] = channel`). Reported at the `if`, once;
+    the changes it guards are not reported again (by CCL301-CCL303). {_REGION_NOTE}"""
     why = """Between the check and the act another thread can act on the same state: two
     threads both see the key missing and both compute and store it (double work, or two
     different clients where one was meant), or both see one item left and one of them
@@ -316,6 +322,100 @@ class CheckThenAct(_SharedStateRule):
     INVALID = (
         "import threading\ncache = {}\ndef work(k):\n    if k not in cache:\n        cache[k] = 1\n"
         "for i in range(4):\n    threading.Thread(target=work, args=(i,)).start()\n",
+    )
+
+
+class IterationWhileMutated(_SharedStateRule):
+    code = "CCL307"
+    triggers = HANDOFF_WORDS
+    name = "iteration-while-mutated"
+    summary = "A loop over a shared dict, set or list runs while another thread adds or removes its items."
+    what = f"""Finds, outside any lock, a loop over a shared container — a `for` statement, a
+    comprehension or generator expression, `yield from`, also through `.keys()`, `.values()`,
+    `.items()`, `enumerate`, `zip`, `reversed`, `iter`, `map` and `filter` — a
+    `copy.deepcopy` of one, or a `return` of a live `.keys()`/`.values()`/`.items()` view of
+    one (its caller loops over it later), when another thread can change that container at
+    the same time: add or remove keys of a `dict`, items of a `set`, anything of a `deque`,
+    and, for a `list`, anything but growing it at its end (`append`, `extend`, `+=`) or
+    storing into a slot. The shared containers are those of CCL301 and CCL302: module-level
+    ones, arguments every thread gets, variables captured by a thread function, attributes
+    of `self`. Copies made in one step of C code — `list(d)`, `tuple(d)`, `sorted(d)`,
+    `dict(d)`, `d.copy()`, `set(s)` — are the fix and are never reported. The changes the
+    loop races with are reported at their own lines (CCL301, CCL302) when they hold no lock.
+    {_REGION_NOTE}"""
+    why = """CPython checks that a dict, a set or a deque does not change while a loop walks
+    it, and raises `RuntimeError: dictionary changed size during iteration` (or set, or
+    deque) in the looping thread: rarely, under load, far from the code that changed it. A
+    list does not complain: items removed or inserted under a running loop are skipped or
+    seen twice, and during `sort()` the list looks empty to other threads. A live view
+    handed out carries the same problem to every caller. One `append` or `d[k] = v` is
+    atomic (the Python FAQ lists them), but a loop is many steps."""
+    example = """
+    import threading
+
+    class Hub:
+        def __init__(self, listener):
+            self.listener = listener
+            self.clients = {}
+
+        def start(self):
+            threading.Thread(target=self._accept, daemon=True).start()
+
+        def _accept(self):
+            while True:
+                conn, addr = self.listener.accept()
+                self.clients[addr] = conn
+
+        def broadcast(self, message):
+            for conn in self.clients.values():
+                conn.sendall(message)
+
+        def connections(self):
+            return self.clients.values()
+    """
+    instead = """
+    import threading
+
+    class Hub:
+        def __init__(self, listener):
+            self.listener = listener
+            self.clients = {}
+            self.lock = threading.Lock()
+
+        def start(self):
+            threading.Thread(target=self._accept, daemon=True).start()
+
+        def _accept(self):
+            while True:
+                conn, addr = self.listener.accept()
+                with self.lock:
+                    self.clients[addr] = conn
+
+        def broadcast(self, message):
+            for conn in self.connections():
+                conn.sendall(message)
+
+        def connections(self):
+            with self.lock:
+                return list(self.clients.values())
+    """
+    VALID = (
+        "import threading\nclients = {}\ndef accept(conn):\n    clients[conn] = 1\ndef broadcast():\n"
+        "    for conn in list(clients):\n        print(conn)\n"
+        "def start():\n    threading.Thread(target=accept, args=(1,), daemon=True).start()\n",
+        "import threading\nlines = []\ndef read(n):\n    lines.append(n)\ndef show():\n    for line in lines:\n"
+        "        print(line)\ndef start():\n    threading.Thread(target=read, args=(1,), daemon=True).start()\n",
+        "import threading\nseen = {}\ndef work(x):\n    seen[x] = 1\ndef main():\n    t = threading.Thread(target=work, args=(1,))\n"
+        "    t.start()\n    t.join()\n    for k in seen:\n        print(k)\n",
+    )
+    INVALID = (
+        "import threading\nclients = {}\ndef accept(conn):\n    clients[conn] = 1\ndef broadcast():\n"
+        "    for conn in clients:\n        print(conn)\n"
+        "def start():\n    threading.Thread(target=accept, args=(1,), daemon=True).start()\n",
+        "import threading\nclass Hub:\n    def __init__(self):\n        self.clients = {}\n"
+        "    def start(self):\n        threading.Thread(target=self._accept, daemon=True).start()\n"
+        "    def _accept(self):\n        while True:\n            self.clients[len(self.clients)] = 1\n"
+        "    def connections(self):\n        return self.clients.values()\n",
     )
 
 

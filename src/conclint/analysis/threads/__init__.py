@@ -47,7 +47,7 @@ from conclint.analysis.threads.locks import PerCallLock, lock_held, per_call_loc
 from conclint.analysis.threads.lookup import ModuleLookup, module_lookup
 from conclint.analysis.threads.project_work import ProjectWork
 from conclint.analysis.threads.shared_roots import ThreadRoot
-from conclint.analysis.threads.shared_state import CHECK, MUTATE, REBIND, UPDATE, SharedAccess
+from conclint.analysis.threads.shared_sites import CHECK, MUTATE, REBIND, UPDATE, SharedAccess
 from conclint.analysis.threads.shared_subjects import Subject
 from conclint.analysis.threads.start_methods import StartMethods, start_methods
 from conclint.analysis.threads.summaries import summary_fields

@@ -1,5 +1,5 @@
-"""One function body (or lambda), walked once: its statements of interest in source
-order, their parents, and which of them run with a lock held."""
+"""One function body (or lambda, or a module's top level), walked once: its nodes of
+interest in source order, their parents, and which of them run with a lock held."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import libcst as cst
 from conclint.analysis.scopes import Scope
 from conclint.analysis.threads.locks import lock_held
 from conclint.analysis.threads.lookup import ModuleLookup
-from conclint.analysis.threads.syntax import SCOPE_NODES, child_nodes
+from conclint.analysis.threads.syntax import COMPREHENSIONS, SCOPE_NODES, child_nodes
 
-#: The nodes a body keeps: what can change state, or test it.
-_OF_INTEREST = (cst.AugAssign, cst.Assign, cst.Del, cst.If, cst.Call, cst.AnnAssign)
+#: The nodes a body keeps: what can change state, test it, or loop over it.
+_OF_INTEREST = (cst.AugAssign, cst.Assign, cst.Del, cst.If, cst.Call, cst.AnnAssign, cst.For, cst.Return, cst.Yield) + COMPREHENSIONS
 
 
 class FunctionBody:
@@ -34,8 +34,12 @@ class FunctionBody:
                     self.nodes.append(child)
                 stack.append(child)
         # Source order (the stack pops in reverse).
-        order = {id(n): i for i, n in enumerate(self._preorder(start))}
-        self.nodes.sort(key=lambda n: order.get(id(n), 0))
+        self.order: Dict[int, int] = {id(n): i for i, n in enumerate(self._preorder(start))}
+        self.nodes.sort(key=self.position)
+
+    def position(self, node: cst.CSTNode) -> int:
+        """The place of ``node`` in source (pre-)order."""
+        return self.order.get(id(node), 0)
 
     @staticmethod
     def _preorder(start: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -14,7 +14,8 @@ from conclint.analysis.threads.concurrency import Concurrency
 from conclint.analysis.threads.entries import ThreadCode, ThreadEntry, cross_thread_attributes, thread_entries
 from conclint.analysis.threads.handoffs import HandoffSite, find_handoffs
 from conclint.analysis.threads.lookup import ModuleLookup, module_lookup, per_module
-from conclint.analysis.threads.shared_state import SharedAccess, shared_accesses
+from conclint.analysis.threads.shared_sites import SharedAccess
+from conclint.analysis.threads.shared_state import shared_accesses
 
 
 class ThreadFacts:
@@ -51,7 +52,7 @@ class ThreadFacts:
 
     def shared_accesses(self) -> List[SharedAccess]:
         if self._shared is None:
-            self._shared = shared_accesses(self.lookup, self.handoffs(), self.concurrency)
+            self._shared = shared_accesses(self.lookup, self.handoffs(), self.concurrency, self.thread_entries())
         return self._shared
 
 

@@ -1,11 +1,12 @@
 """Which shared state an expression in thread code names: a module-level object, an
 attribute of the object whose method runs on the threads, an argument every thread gets,
-or a variable captured from an enclosing function; with its container type."""
+or a variable captured from an enclosing function; with its container type. And, in the
+code that runs alongside the threads, which of those same pieces of state it names."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import libcst as cst
 
@@ -19,11 +20,13 @@ from conclint.knowledge import cpu as K
 @dataclass(frozen=True)
 class Subject:
     """A piece of state code can touch: ``("global", name)``, ``("self", class, attr)``,
-    ``("param", root, name)``, ``("closure", scope, name)``."""
+    ``("param", root, name)``, ``("closure", scope, name)``. A parameter's category is
+    ``"param"`` when every thread gets the same object, ``"handed"`` when each gets its own,
+    which the code that handed it over still holds."""
 
     key: Tuple
     text: str  # how the code spells it: "results", "self.count"
-    category: str  # global, self, param, closure
+    category: str  # global, self, param, handed, closure
     type: str = ""  # a container type (knowledge.cpu.MUTATING_METHODS), "number", or ""
 
 
@@ -49,11 +52,12 @@ class Subjects:
                 kind = self.lookup.container_type(expr, scope)
                 return Subject(("global", name), name, "global", kind)
             if defining is home:
-                if depth == 0 and name in root.shared_params:
+                if depth == 0 and (name in root.shared_params or name in root.handed_params):
                     bindings = home.bindings.get(name, [])
                     if len(bindings) == 1 and bindings[0].kind == PARAM:
-                        kind = root.shared_params[name][0]
-                        return Subject(("param", id(root), name), name, "param", kind)
+                        if name in root.shared_params:
+                            return Subject(("param", id(root), name), name, "param", root.shared_params[name][0])
+                        return Subject(("param", id(root), name), name, "handed", root.handed_params[name][0])
                 return None
             if defining.kind in ("function", "lambda") and root.scope is not None and _outside(defining, root.scope):
                 # A variable of a function that encloses the thread's function: every
@@ -106,6 +110,45 @@ class Subjects:
                     text = code_of(target)
                     return Subject(holder.key + (target.attr.value,), text, holder.category, ""), False
         return None
+
+    def alongside(
+        self,
+        expr: cst.BaseExpression,
+        scope: Scope,
+        self_name: Optional[str],
+        interest: Dict[Tuple, Subject],
+        arguments: Dict[str, Tuple],
+    ) -> Optional[Subject]:
+        """The piece of state of ``interest`` (what the threads touch, by key) that an
+        expression in code alongside them names: the same global, the same attribute of an
+        object of the same class, the variable the thread function captures, or the
+        variable passed to it as a shared argument (``arguments``: text -> key)."""
+        key: Optional[Tuple] = None
+        if isinstance(expr, cst.Name):
+            name = expr.value
+            defining = _defining_scope(scope, name)
+            if defining is None:
+                return None
+            if defining.kind == "module":
+                key = ("global", name)
+            elif defining.kind in ("function", "lambda"):
+                key = ("closure", id(defining), name)
+                if key not in interest and name in arguments and defining is scope.function_scope:
+                    key = arguments[name]
+        elif (
+            isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and self_name is not None
+            and expr.value.value == self_name
+        ):
+            home = scope.function_scope
+            cls = home.method_class() if home is not None and _defining_scope(scope, self_name) is home else None
+            if cls is not None:
+                key = ("self", cls.qualname, expr.attr.value)
+        found = interest.get(key) if key is not None else None
+        if found is None:
+            return None
+        return Subject(found.key, code_of(expr), found.category, found.type)
 
     def _numeric_defaultdict(self, expr: cst.BaseExpression, scope: Scope) -> bool:
         made = self.lookup.constructor(expr, scope)
