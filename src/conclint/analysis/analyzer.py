@@ -226,6 +226,8 @@ class ModuleAnalyzer(cst.BatchableCSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         annotated = _annotated_type(node.annotation.annotation)
+        if annotated is not None and self.scope.kind == "class" and isinstance(node.target, cst.Name):
+            self.scope.attr_annotations[node.target.value] = annotated
         if annotated is not None and (node.value is None or self.scope.kind != "class"):
             # ``client: httpx.Client = ...``: the annotation says what the name holds.
             if node.value is not None or self.scope.kind == "function":

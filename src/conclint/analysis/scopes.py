@@ -117,6 +117,7 @@ class Scope:
         "is_async",
         "star_import",
         "instance_attrs",
+        "attr_annotations",
         "node",
         "decorators",
     )
@@ -141,6 +142,9 @@ class Scope:
         self.star_import = False
         # Only for class scopes: ``self.attr = value`` assignments seen in its methods.
         self.instance_attrs: Dict[str, List[Tuple[Optional[cst.BaseExpression], "Scope"]]] = {}
+        # Only for class scopes: ``attr: Type`` in the class body (the class an annotation
+        # names, as an expression of the module): what its instances' ``attr`` holds.
+        self.attr_annotations: Dict[str, cst.BaseExpression] = {}
         self.node = node
         self.decorators: Tuple[str, ...] = ()
 
@@ -334,6 +338,20 @@ class Resolver:
         members = cls.bindings.get(attr)
         # ``_sock = None`` in the class body: the default of an Optional attribute.
         default_none = bool(members) and all(b.kind == ASSIGN and is_none(b.value) for b in members)
+        declared = cls.attr_annotations.get(attr) if instance else None
+        if declared is not None and (not members or default_none):
+            # ``hass: HomeAssistant`` in the class body: a claim about every instance, as a
+            # parameter's annotation is (an ``await`` on a call through it refutes it).
+            found = self._member_value(cls, attr, depth, instance, assigned, members, default_none)
+            if found is not None and found.instance:
+                return found
+            annotation = self.resolve(declared, cls, depth)
+            if annotation is not None and not annotation.instance and not annotation.bound:
+                return Value(annotation.qualname, instance=True, annotated=True)
+            return found
+        return self._member_value(cls, attr, depth, instance, assigned, members, default_none)
+
+    def _member_value(self, cls: Scope, attr: str, depth: int, instance: bool, assigned, members, default_none: bool) -> Optional[Value]:
         if assigned and (not members or default_none):
             if any(value_expr is None for value_expr, _ in assigned):
                 return None
