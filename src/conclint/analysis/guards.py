@@ -23,7 +23,7 @@ import libcst as cst
 
 from conclint.analysis.module import ModuleFacts
 from conclint.analysis.scopes import Scope
-from conclint.analysis.summary import Arguments, Constant, Guard
+from conclint.analysis.summary import Arguments, Constant, Forward, Guard
 from conclint.analysis.threads.syntax import child_nodes
 from conclint.knowledge.literals import INSTANCES
 
@@ -78,33 +78,53 @@ _ARGUMENTS: Dict[tuple, Arguments] = {}
 _NO_ARGUMENTS = Arguments(0, ())
 
 
-def arguments(call: cst.Call) -> Optional[Arguments]:
-    """What ``call`` passes; ``None`` with ``*args`` or ``**kwargs``. Equal records are one
-    object, so that a summary pickles each only once."""
+def arguments(call: cst.Call, forwards: Optional[Dict[str, Forward]] = None) -> Optional[Arguments]:
+    """What ``call`` passes; ``None`` with ``*args`` or ``**kwargs``. ``forwards``: the
+    parameters of the calling function that it passes on unchanged (:func:`forwardable`).
+    Equal records are one object, so that a summary pickles each only once."""
     if not call.args:
         return _NO_ARGUMENTS
     positional = 0
     keywords: List[str] = []
     constants: List[Tuple[Union[int, str], Constant]] = []
+    forwarded: List[Tuple[Union[int, str], Forward]] = []
     for arg in call.args:
         if arg.star:
             return None
+        slot: Union[int, str] = positional if arg.keyword is None else arg.keyword.value
         value = constant(arg.value)
+        if value is not None:
+            constants.append((slot, value))
+        elif forwards and isinstance(arg.value, cst.Name) and arg.value.value in forwards:
+            forwarded.append((slot, forwards[arg.value.value]))
         if arg.keyword is None:
-            if value is not None:
-                constants.append((positional, value))
             positional += 1
         else:
             keywords.append(arg.keyword.value)
-            if value is not None:
-                constants.append((arg.keyword.value, value))
-    key = (positional, tuple(keywords), tuple(constants))
+    key = (positional, tuple(keywords), tuple(constants), tuple(forwarded))
     found = _ARGUMENTS.get(key)
     if found is None:
         if len(_ARGUMENTS) > 4096:
             _ARGUMENTS.clear()
         found = _ARGUMENTS[key] = Arguments(*key)
     return found
+
+
+def forwardable(scope: Scope) -> Dict[str, Forward]:
+    """The parameters of a function (``self``/``cls`` aside) that it never binds again:
+    an argument naming one passes on what the function was given."""
+    node = scope.node
+    if not isinstance(node, cst.FunctionDef):
+        return {}
+    params = _parameters(scope, node)
+    if not params:
+        return {}
+    sites = _binding_sites(node, set(params))
+    return {
+        name: Forward(param.name, param.position, param.default)
+        for name, param in params.items()
+        if sites.get(name) == []
+    }
 
 
 def instance_of(kind: str, types: Sequence[str]) -> Optional[bool]:

@@ -54,15 +54,31 @@ def _makes_non_blocking(call: cst.Call, method: str) -> bool:
     return False
 
 
+#: Calls that return at once when a flag is set in one argument: method -> (position,
+#: keyword, flag). ``getaddrinfo(..., flags=AI_NUMERICHOST)`` only parses a numeric
+#: address and never asks a resolver; ``os.waitpid(pid, os.WNOHANG)`` and its kin only
+#: collect a child that has already exited.
+_NON_BLOCKING_FLAGS = {
+    "getaddrinfo": (5, "flags", "AI_NUMERICHOST"),
+    "waitpid": (1, "options", "WNOHANG"),
+    "wait3": (0, "options", "WNOHANG"),
+    "wait4": (1, "options", "WNOHANG"),
+    "waitid": (2, "options", "WNOHANG"),
+}
+
+
 def _non_blocking_form(call: cst.Call, method: str) -> bool:
-    """``q.get(block=False)``, ``q.get(False)``, ``lock.acquire(blocking=False)``: they
-    return at once instead of waiting; ``getaddrinfo(..., flags=AI_NUMERICHOST)`` only
-    parses a numeric address and never asks a resolver."""
-    if method == "getaddrinfo":
+    """``q.get(block=False)``, ``q.get(False)``, ``lock.acquire(blocking=False)``, and the
+    flags of :data:`_NON_BLOCKING_FLAGS`: they return at once instead of waiting."""
+    flag = _NON_BLOCKING_FLAGS.get(method)
+    if flag is not None:
+        position, keyword, name = flag
         for index, arg in enumerate(call.args):
             named = arg.keyword.value if arg.keyword is not None else None
-            if named == "flags" or (named is None and index == 5):
-                return "AI_NUMERICHOST" in cst.Module([]).code_for_node(arg.value)
+            if arg.star:
+                return False
+            if named == keyword or (named is None and index == position):
+                return name in cst.Module([]).code_for_node(arg.value)
         return False
     keyword = _NON_BLOCKING_KEYWORDS.get(method)
     if keyword is None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from conclint.analysis.guards import falsified
-from conclint.analysis.summary import Call, Constant, Effect, FunctionSummary, Guard, ModuleSummary
+from conclint.analysis.summary import Call, Constant, Effect, Forward, FunctionSummary, ModuleSummary
 
 Loader = Callable[[str], Optional[ModuleSummary]]
 
@@ -56,9 +56,12 @@ Hop = Tuple[FunctionRef, Union[Call, Effect]]
 
 MAX_DEPTH = 16
 
-#: What a chain is searched from: a function, and the steps (call indexes) of it that the
-#: call into it cannot reach.
-State = Tuple[Tuple[str, str], FrozenSet[int]]
+#: The constants a function's forwarded parameters hold on one path: (name, constant).
+Env = Tuple[Tuple[str, Constant], ...]
+
+#: What a chain is searched from: a function, the steps (call indexes) of it that the call
+#: into it cannot reach, and the constants of the parameters it passes on.
+State = Tuple[Tuple[str, str], FrozenSet[int], Env]
 
 _NONE_CUT: FrozenSet[int] = frozenset()
 
@@ -90,6 +93,8 @@ class Project:
         self._roots: Dict[int, Tuple[str, ...]] = {}
         self._symbols: Dict[Tuple[str, int], Optional[Symbol]] = {}
         self._callees: Dict[Tuple[str, bool, int], Optional[FunctionRef]] = {}
+        self._mros: Dict[Tuple[str, int], Tuple[Optional[ClassRef], ...]] = {}
+        self._forwards: Dict[int, Tuple[Forward, ...]] = {}
         #: What the result depends on besides the checked files: modules read from disk,
         #: and candidate paths that did not exist.
         self.loaded: Set[str] = set()
@@ -202,23 +207,59 @@ class Project:
         return None
 
     def method(self, cls: ClassRef, attr: str, depth: int = 0) -> Optional[FunctionRef]:
-        """``attr`` looked up on the class and its bases (depth first, like a simple MRO)."""
+        """``attr`` looked up along the class's method resolution order (C3, as Python
+        does: ``class C(A, B)`` where both derive from ``Base`` finds ``B``'s override
+        before ``Base``'s); ``None`` where a class of unknown code comes first."""
         if depth > MAX_DEPTH:
             return None
-        own = self.functions(cls.module).get(f"{cls.qualname}.{attr}")
-        if own is not None:
-            return FunctionRef(own, cls.module)
-        for base in self.classes(cls.module).get(cls.qualname, ()):
-            if base == "?":
+        for entry in self.mro(cls):
+            if entry is None:
                 return None  # an unknown base may define it: stay silent
-            resolved = self.symbol(base, cls.module, depth + 1)
-            if isinstance(resolved, ClassRef):
-                found = self.method(resolved, attr, depth + 1)
-                if found is not None:
-                    return found
-            elif base not in ("builtins.object",):
-                return None
+            own = self.functions(entry.module).get(f"{entry.qualname}.{attr}")
+            if own is not None:
+                return FunctionRef(own, entry.module)
         return None
+
+    def mro(self, cls: ClassRef) -> Tuple[Optional[ClassRef], ...]:
+        """The class's method resolution order (``object`` left out), with ``None`` for a
+        base whose code is unknown (it ends what can be known: the rest may be reordered
+        by what that base derives from); only the class itself when the order is not
+        consistent or too deep to follow."""
+        key = (cls.qualname, id(cls.module))
+        found = self._mros.get(key)
+        if found is None:
+            self._mros[key] = (cls,)  # a class that derives from itself ends here
+            found = self._mros[key] = self._linearize(cls)
+        return found
+
+    def _linearize(self, cls: ClassRef) -> Tuple[Optional[ClassRef], ...]:
+        bases: List[Tuple[Optional[ClassRef], ...]] = []
+        for base in self.classes(cls.module).get(cls.qualname, ()):
+            if base == "builtins.object":
+                continue
+            resolved = self.symbol(base, cls.module, 1) if base != "?" else None
+            bases.append(self.mro(resolved) if isinstance(resolved, ClassRef) else (None,))
+        if not bases:
+            return (cls,)
+        if len(bases) == 1:
+            return (cls, *bases[0])
+        # C3: repeatedly take the first head that is in no other list's tail. An unknown
+        # base (None) is a class of its own each time it appears, so it is never merged.
+        lists = [list(entries) for entries in bases] + [[entries[0] for entries in bases]]
+        order: List[Optional[ClassRef]] = [cls]
+        while any(lists):
+            for candidate in (entries[0] for entries in lists if entries):
+                if candidate is None or not any(candidate in entries[1:] for entries in lists):
+                    break
+            else:
+                return (cls,)  # no consistent order: Python would refuse the class
+            order.append(candidate)
+            if candidate is None:
+                return tuple(order)
+            for entries in lists:
+                if entries and entries[0] == candidate:
+                    del entries[0]
+        return tuple(order)
 
     def callee(self, call: Call, context: ModuleSummary) -> Optional[FunctionRef]:
         """The project function a call runs, if it can be known."""
@@ -248,7 +289,7 @@ class Project:
         ``via``, the call into ``start``, only through the steps that call can reach."""
         if start.function.is_async:
             return None
-        first: State = (start.key, self.cut(via, start))
+        first: State = (start.key, self.cut(via, start), self.env(via, start))
         if first in self._chains:
             return self._chains[first]
         previous: Dict[State, Tuple[State, FunctionRef, Call]] = {}
@@ -256,7 +297,7 @@ class Project:
         queue = deque([(start, first)])
         while queue:
             current, state = queue.popleft()
-            cut = state[1]
+            cut, env = state[1], state[2]
             effect = next((e for e in current.function.effects if e.call not in cut), None)
             if effect is not None:
                 chain: List[Hop] = [(current, effect)]
@@ -274,7 +315,7 @@ class Project:
                 target = self.callee(call, current.module)
                 if target is None or target.function.is_async:
                     continue
-                reached: State = (target.key, self.cut(call, target))
+                reached: State = (target.key, self.cut(call, target, env), self.env(call, target, env))
                 if reached in seen:
                     continue
                 if reached in self._chains and self._chains[reached] is None:
@@ -287,9 +328,10 @@ class Project:
             self._chains[visited] = None
         return None
 
-    def cut(self, call: Optional[Call], target: FunctionRef) -> FrozenSet[int]:
+    def cut(self, call: Optional[Call], target: FunctionRef, env: Env = ()) -> FrozenSet[int]:
         """The steps of ``target`` (call indexes) that ``call`` cannot reach: a guard of
-        theirs fails for a constant the call passes."""
+        theirs fails for a constant the call passes, itself or through a parameter of the
+        caller it passes on (whose constant on this path ``env`` holds)."""
         guarded = self._guarded.get(id(target.function))
         if guarded is None:
             function = target.function
@@ -297,8 +339,34 @@ class Project:
         if not guarded or call is None or call.arguments is None:
             return _NONE_CUT
         offset = _receiver_offset(call, target.function)
-        found = [step.call for step in guarded if any(falsified(g, _passed(call, g, offset)) for g in step.guards)]
+        found = [
+            step.call
+            for step in guarded
+            if any(falsified(g, _passed(call, g.param, g.position, g.default, offset, env)) for g in step.guards)
+        ]
         return frozenset(found) if found else _NONE_CUT
+
+    def env(self, call: Optional[Call], target: FunctionRef, env: Env = ()) -> Env:
+        """The constants that ``call`` gives the parameters ``target`` passes on."""
+        if call is None or call.arguments is None:
+            return ()
+        forwards = self._forwards.get(id(target.function))
+        if forwards is None:
+            found = {}
+            for step in target.function.calls:
+                if step.arguments is not None:
+                    for _, forward in step.arguments.forwarded:
+                        found[forward] = None
+            forwards = self._forwards[id(target.function)] = tuple(found)
+        if not forwards:
+            return ()
+        offset = _receiver_offset(call, target.function)
+        values = []
+        for forward in forwards:
+            value = _passed(call, forward.param, forward.position, forward.default, offset, env)
+            if value is not None:
+                values.append((forward.param or f"#{forward.position}", value))
+        return tuple(values)
 
 
 def _receiver_offset(call: Call, function: FunctionSummary) -> int:
@@ -312,17 +380,28 @@ def _receiver_offset(call: Call, function: FunctionSummary) -> int:
     return 1 if function.qualname.endswith(".__init__") and not call.callee.endswith(".__init__") else 0
 
 
-def _passed(call: Call, guard: Guard, offset: int) -> Optional[Constant]:
-    """The constant the call gives the guard's parameter (its default when it gives none);
-    ``None`` when that is not a constant or not known."""
+def _passed(call: Call, param: str, position: int, default: Optional[Constant], offset: int, env: Env) -> Optional[Constant]:
+    """The constant the call gives a parameter of its callee (its default when it gives
+    none): an argument that is a constant, or a parameter of the caller passed on, whose
+    constant ``env`` holds; ``None`` when that is not a constant or not known."""
     args = call.arguments
     assert args is not None
-    if guard.param and guard.param in args.keywords:
-        return args.constant(guard.param)
-    if guard.position >= 0:
-        index = guard.position - offset
+    if param and param in args.keywords:
+        return args.constant(param) or _forwarded(args.forward(param), env)
+    if position >= 0:
+        index = position - offset
         if index < 0:
             return None
         if index < args.positional:
-            return args.constant(index)
-    return guard.default
+            return args.constant(index) or _forwarded(args.forward(index), env)
+    return default
+
+
+def _forwarded(forward: Optional[Forward], env: Env) -> Optional[Constant]:
+    if forward is None:
+        return None
+    name = forward.param or f"#{forward.position}"
+    for held, value in env:
+        if held == name:
+            return value
+    return None

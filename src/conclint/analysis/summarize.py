@@ -8,7 +8,7 @@ from typing import Dict, List, Tuple
 
 import libcst as cst
 
-from conclint.analysis.guards import arguments, call_guards
+from conclint.analysis.guards import arguments, call_guards, forwardable
 from conclint.analysis.module import CallSite, ModuleFacts
 from conclint.analysis.scopes import ASSIGN, IMPORT, Scope, Value
 from conclint.analysis.summary import Call as SummaryCall
@@ -75,6 +75,8 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
         # The conditions on parameters each of them runs under, for the project pass to cut
         # chains that no caller can take.
         guards = call_guards(facts, scope) if (blocking or project) and not scope.is_async else {}
+        # The parameters it passes on as they came: a caller's constant decides them.
+        forwards = forwardable(scope) if project and not scope.is_async else None
         effects = [Effect(hit[1], hit[0], index, guards.get(id(site.node), ())) for index, site, hit in blocking]
         calls = [
             SummaryCall(
@@ -83,7 +85,8 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
                 index,
                 id(site.node) in facts.discarded,
                 guards.get(id(site.node), ()),
-                arguments(site.node),
+                arguments(site.node, forwards),
+                site.awaited,
             )
             for index, site, value in project
         ]

@@ -34,6 +34,16 @@ class Guard:
 
 
 @dataclass(frozen=True)
+class Forward:
+    """A parameter of the calling function that a call passes on as it came (the function
+    never binds it again), so that the caller's callers decide its value."""
+
+    param: str  # its name ("" when positional-only)
+    position: int  # its index among the positional parameters, ``self`` counted (-1: keyword-only)
+    default: Optional[Constant] = None  # its default, when a constant
+
+
+@dataclass(frozen=True)
 class Arguments:
     """What a call passes (without ``*args`` or ``**kwargs``, which hide it)."""
 
@@ -41,9 +51,17 @@ class Arguments:
     keywords: Tuple[str, ...]
     #: The constant arguments, by position (an int) or keyword (a str).
     constants: Tuple[Tuple[Union[int, str], Constant], ...] = ()
+    #: The arguments that are parameters of the caller passed on, by position or keyword.
+    forwarded: Tuple[Tuple[Union[int, str], Forward], ...] = ()
 
     def constant(self, slot: Union[int, str]) -> Optional[Constant]:
         for where, value in self.constants:
+            if where == slot:
+                return value
+        return None
+
+    def forward(self, slot: Union[int, str]) -> Optional[Forward]:
+        for where, value in self.forwarded:
             if where == slot:
                 return value
         return None
@@ -69,6 +87,8 @@ class Call:
     discarded: bool = False  # the call is a whole statement: its result is dropped
     guards: Tuple[Guard, ...] = ()  # as in :class:`Effect`
     arguments: Optional[Arguments] = None  # None: not known
+    #: The call is awaited: what runs returns an awaitable, whatever def the name finds.
+    awaited: bool = False
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ GIL_HOLDING_CALLS: Dict[str, str] = {
     "simplejson.dumps": "encodes JSON",
     "msgpack.packb": "encodes MessagePack",
     "msgpack.unpackb": "decodes MessagePack",
+    "msgpack.dumps": "encodes MessagePack",  # msgpack's aliases of packb and unpackb
+    "msgpack.loads": "decodes MessagePack",
     "regex.": "runs a regular expression",
 }
 

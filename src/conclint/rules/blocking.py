@@ -23,7 +23,8 @@ event loop, and every other task waits with it."""
 
 #: How the rules that report methods know the receiver's type (appended to their docs).
 RECEIVER_TYPES = """ A method is reported where conclint sees the receiver's type: from its
-constructor or a known factory, or from an annotation (`client: redis.Redis`). An
+constructor or a known factory, or from an annotation (`client: redis.Redis`, also in a
+class body, where it types that attribute of every instance: `self.client`). An
 annotation is a claim the code can refute: a call whose result is awaited (`await
 client.get(key)`) is made on an async object, whatever the annotation says, and is not
 reported. A name bound more than once keeps its type where every binding agrees (a
@@ -203,7 +204,9 @@ class BlockingSubprocess(BlockingCallRule):
     category = "subprocess"
     summary = "Running a process synchronously inside `async def` blocks the event loop."
     what = """Finds `subprocess.run/call/check_call/check_output`, `os.system`,
-    `os.popen`, `os.wait*`, and `Popen.wait/communicate` in the body of an `async def`.""" + RECEIVER_TYPES
+    `os.popen`, `os.wait*`, and `Popen.wait/communicate` in the body of an `async def`.
+    `os.waitpid`, `os.wait3`, `os.wait4` and `os.waitid` given `os.WNOHANG` in their
+    options return at once and are not reported.""" + RECEIVER_TYPES
     why = """The event loop waits for the child process to finish; no other task runs
     meanwhile. asyncio, trio and anyio all run processes without blocking."""
     example = """

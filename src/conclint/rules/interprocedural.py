@@ -63,7 +63,10 @@ class IndirectBlockingCall(Rule):
     wait. The message carries the call chain; JSON, SARIF and `full` output list each hop
     with its location. Callables handed to `asyncio.to_thread`, `run_in_executor` and
     the like are not calls and are not followed; `async def` callees are not followed
-    (blocking inside them is reported there). Functions with a decorator conclint does not
+    (blocking inside them is reported there), and neither is an awaited call (`await
+    self.load()`): what it runs returns an awaitable, so a sync def the name resolves to
+    is not what runs (a subclass overrides it with an `async def`, or the name is
+    rebound). Functions with a decorator conclint does not
     know to be transparent are not followed. A chain is cut where a call passes a constant
     (`None`, a string, bytes or number literal, `True`/`False`, a dict, list, tuple or set
     display; or leaves out a parameter whose default is one) that makes the guard of the
@@ -73,9 +76,11 @@ class IndirectBlockingCall(Rule):
     `if isinstance(p, T)` for built-in, `pathlib`, `os.PathLike` and `io` types (and tuples
     of them), `and` in the `if` branch, `or` in the `else` branch, and the rest of a block
     after `if p is None: return` (or `raise`, `continue`, `break`); a parameter assigned
-    anywhere but inside the code its guard keeps from running is no guard. Each call is
-    judged by what it passes: the same helper called with a file name is still reported,
-    at that call."""
+    anywhere but inside the code its guard keeps from running is no guard. A parameter a
+    helper passes on as it came (never bound again in the helper) carries its caller's
+    constant: `lookup(name="primary")` does not reach a resolver that `lookup(host=None)`
+    calls as `resolve(host, port)` under `if host and port:`. Each call is judged by what
+    it passes: the same helper called with a file name is still reported, at that call."""
     why = """Most real event-loop stalls are not a `time.sleep` written in a coroutine; they
     are a coroutine calling a small sync helper that, three calls down and in another
     module, opens a file or queries a database. The loop freezes just the same, and nothing
@@ -115,6 +120,8 @@ class IndirectBlockingCall(Rule):
                 if not function.is_async:
                     continue
                 for call in function.calls:
+                    if call.awaited:
+                        continue  # ``await f()``: what runs is async, whatever sync def ``f`` finds
                     target = project.callee(call, module)
                     if target is None or target.function.is_async:
                         continue
