@@ -9,7 +9,7 @@ import libcst as cst
 from conclint.analysis.module import CallSite
 from conclint.analysis.project import Project
 from conclint.analysis.summary import ModuleSummary
-from conclint.knowledge.asyncio_api import LOOP_RUNNERS, TASK_FACTORIES
+from conclint.knowledge.asyncio_api import LOOP_RUNNERS, LOOP_TYPES, TASK_FACTORIES, is_coroutine_function
 from conclint.rules.base import NodeFix, Rule
 from conclint.rules.interprocedural import ProjectFinding, short_name
 
@@ -23,13 +23,29 @@ class UnawaitedCoroutine(Rule):
     # Inside async def, or a sync function calling an async def of the same module.
     triggers = (b"async",)
     project_rule: ClassVar[bool] = True
+    # The standard library's coroutine functions are found per file.
+    per_file_part: ClassVar[bool] = True
     summary = "A call to an `async def` whose coroutine is dropped: the body never runs."
     advice = AWAIT_ADVICE
     what = """Finds a call of an `async def` function or method that conclint can resolve
     (same module, another module of the project, or a method through `self`) written as a
     statement of its own, so the coroutine it returns is discarded: inside `async def`, or
     in a sync function calling an `async def` of the same module. Functions behind a
-    decorator conclint does not know to be transparent are not followed."""
+    decorator conclint does not know to be transparent are not followed.
+
+    It knows the coroutine functions of the standard library too, written as a statement
+    of their own anywhere (in async or sync code): `asyncio.sleep`, `asyncio.wait_for`,
+    `asyncio.wait`, `asyncio.open_connection`, `asyncio.start_server`,
+    `asyncio.create_subprocess_exec`/`_shell`, `asyncio.to_thread`; the event loop's
+    `sock_recv`, `sock_sendall`, `sock_connect`, `sock_accept`, `getaddrinfo`,
+    `create_connection`, `create_server`, `shutdown_asyncgens`, ...; and the methods of
+    asyncio objects: `Lock.acquire`, `Semaphore.acquire`, `Event.wait`, `Condition.wait`,
+    `Queue.get`/`put`/`join`, `StreamWriter.drain`/`wait_closed`,
+    `StreamReader.read`/`readline`/`readexactly`/`readuntil`, `Process.wait`/`communicate`.
+    A method is reported only when the type of its object is known (made by its
+    constructor, annotated, or the loop from `asyncio.get_running_loop()`).
+    `asyncio.gather`, `asyncio.ensure_future` and `loop.run_in_executor` return futures
+    that run anyway: they are not coroutine functions."""
     why = """Calling an `async def` does not run it: it creates a coroutine object, and
     nothing happens until that object is awaited or scheduled. Python only warns "coroutine
     ... was never awaited" at run time, when garbage collection finds it — if anyone reads
@@ -51,6 +67,42 @@ class UnawaitedCoroutine(Rule):
     fix_safety = """Unsafe: adds `await` in front of the call (only inside `async def`). Awaiting
     makes the caller wait for the callee to finish, which may not be what was meant;
     scheduling it with `asyncio.create_task` (and keeping the task) is the other choice."""
+    VALID = (
+        "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
+        "import asyncio\nasync def f(a, b):\n    asyncio.gather(a, b)\n",
+        "import asyncio\nasync def f(lock):\n    lock.acquire()\n",
+    )
+    INVALID = (
+        "import asyncio\nasync def f():\n    asyncio.sleep(1)\n",
+        "import asyncio\nasync def f(writer: asyncio.StreamWriter):\n    writer.drain()\n",
+        "import asyncio\nasync def save():\n    pass\nasync def f():\n    save()\n",
+    )
+
+    def finish(self) -> None:
+        facts = self.facts
+        for site in facts.calls:
+            if id(site.node) not in facts.discarded:
+                continue
+            value = facts.callee(site)
+            if value is None or value.instance or not is_coroutine_function(value.qualname, value.bound):
+                continue
+            name = _coroutine_name(value.qualname, value.bound)
+            function = site.scope.function_scope
+            if function is not None and function.kind == "function" and function.is_async:
+                remedy = "await it"
+                fix: Optional[NodeFix] = None
+                if not site.node.lpar:
+                    code = facts.module.code_for_node(site.node)
+                    fix = NodeFix("Add await", ((site.node, f"await {code}"),), applicability="unsafe")
+            else:
+                remedy = "await it from async code"
+                fix = None
+            self.report(
+                site.node,
+                f"{name}() is a coroutine function: calling it only creates a coroutine, which is dropped here "
+                f"and never runs; {remedy}",
+                fix,
+            )
 
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
@@ -82,6 +134,16 @@ class UnawaitedCoroutine(Rule):
                         (),
                         fix,
                     )
+
+
+def _coroutine_name(qualname: str, bound: bool) -> str:
+    """``asyncio.sleep``, ``loop.sock_recv``, ``Lock.acquire``: how messages name a
+    coroutine function of the standard library."""
+    owner, _, attr = qualname.rpartition(".")
+    if not bound:
+        return f"asyncio.{attr}"
+    owner = owner[:-2] if owner.endswith("()") else owner
+    return f"loop.{attr}" if owner in LOOP_TYPES else f"{owner.rsplit('.', 1)[-1]}.{attr}"
 
 
 class DanglingTask(Rule):
