@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, Optional, Sequence
+from typing import ClassVar, Dict, Iterator, Optional, Sequence
 
 import libcst as cst
 
 from conclint.analysis.module import CallSite
 from conclint.analysis.project import Project
+from conclint.analysis.scopes import ASSIGN, Scope
+from conclint.analysis.threads.syntax import name_uses
 from conclint.analysis.summary import ModuleSummary
 from conclint.knowledge.asyncio_api import LOOP_RUNNERS, LOOP_TYPES, TASK_FACTORIES, is_coroutine_function
 from conclint.rules.base import NodeFix, Rule
@@ -153,8 +155,11 @@ class DanglingTask(Rule):
     summary = "The task from `asyncio.create_task()` is not kept; it can be garbage-collected mid-flight."
     advice = AWAIT_ADVICE
     what = """Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and
-    `loop.create_task(...)` written as a statement of their own, so the task they return is
-    not stored anywhere."""
+    `loop.create_task(...)` (a loop from `asyncio.get_running_loop()`,
+    `asyncio.get_event_loop()` or another known loop) whose task is not stored anywhere:
+    written as a statement of their own, or bound to a local name of the function that is
+    never used again. A task kept in a set or list, returned, awaited or passed on is
+    clean, and so is `create_task` of a `TaskGroup`, which keeps its tasks."""
     why = """The event loop keeps only a weak reference to tasks. A task nobody references
     can be garbage-collected before it finishes, silently; and its exception is never
     retrieved. The asyncio documentation says to keep a reference."""
@@ -187,21 +192,59 @@ class DanglingTask(Rule):
     INVALID = (
         "import asyncio\nasync def f(c):\n    asyncio.create_task(c)\n",
         "import asyncio\nasync def f(c):\n    asyncio.get_running_loop().create_task(c)\n",
+        "import asyncio\nasync def f(c):\n    task = asyncio.ensure_future(c)\n",
     )
 
     def finish(self) -> None:
+        unused: Dict[int, Dict[int, str]] = {}
         for site in self.facts.calls:
-            if id(site.node) not in self.facts.discarded:
+            discarded = id(site.node) in self.facts.discarded
+            if not discarded and id(site.node) not in self.facts.statement_values:
                 continue
             value = self.facts.callee(site)
             if value is None or value.instance or value.qualname not in TASK_FACTORIES:
                 continue
             name = value.qualname.rsplit(".", 1)[-1]
+            if discarded:
+                where = "is not kept"
+            else:
+                scope = site.scope
+                if scope.kind != "function" or not isinstance(scope.node, cst.FunctionDef):
+                    continue  # a module-level or class attribute keeps the task
+                if id(scope) not in unused:
+                    unused[id(scope)] = _unused_assignments(scope)
+                variable = unused[id(scope)].get(id(site.node))
+                if variable is None:
+                    continue
+                where = f"is bound to `{variable}`, which is never used"
             self.report(
                 site.node,
-                f"the task from {name}() is not kept: the event loop holds only a weak reference, so it may be "
+                f"the task from {name}() {where}: the event loop holds only a weak reference, so it may be "
                 "garbage-collected before it finishes; keep a reference (a set of tasks) or use a TaskGroup",
             )
+
+
+def _unused_assignments(scope: Scope) -> Dict[int, str]:
+    """The values assigned to a local name of the function that nothing in it (nor in a
+    function nested in it) ever reads: id of the value -> the name."""
+    node = scope.node
+    assert isinstance(node, cst.FunctionDef)
+    uses = None
+    found: Dict[int, str] = {}
+    for name, bindings in scope.bindings.items():
+        if name in scope.global_names or name in scope.nonlocal_names:
+            continue
+        assigned = [b.value for b in bindings if b.kind == ASSIGN and isinstance(b.value, cst.Call) and b.scope is scope]
+        if not assigned:
+            continue
+        if uses is None:
+            uses = name_uses(node)
+        bound_at = {id(b.node) for b in bindings if b.node is not None}
+        if any(id(use) not in bound_at for use, _ in uses.get(name, ())):
+            continue
+        for value in assigned:
+            found[id(value)] = name
+    return found
 
 
 class NestedEventLoop(Rule):
