@@ -442,3 +442,42 @@ def test_stdlib_method_exists(name):
         assert hasattr(cls(), method), name
     else:
         assert hasattr(cls, method), name
+
+
+# ---- coroutine functions of the standard library (CCL501, CCL504) -----------------------------
+
+from conclint.knowledge import asyncio_api  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(asyncio_api.COROUTINE_FUNCTIONS))
+def test_stdlib_coroutine_function_is_one(name):
+    import inspect
+
+    assert inspect.iscoroutinefunction(_lookup(name)), name
+    assert asyncio_api.is_coroutine_function(name, bound=False)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(f"{owner}.{method}" for owner, methods in asyncio_api.COROUTINE_METHODS.items() for method in methods)
+)
+def test_stdlib_coroutine_method_is_one(name):
+    import inspect
+
+    cls = _lookup(owner(name))
+    assert isinstance(cls, type), name
+    assert inspect.iscoroutinefunction(getattr(cls, name.rsplit(".", 1)[1])), name
+    assert asyncio_api.is_coroutine_function(name, bound=True)
+    assert asyncio_api.is_coroutine_function(f"{owner(name)}().{name.rsplit('.', 1)[1]}", bound=True)
+
+
+@pytest.mark.parametrize(
+    "name, bound",
+    [("asyncio.gather", False), ("asyncio.ensure_future", False), ("asyncio.shield", False),
+     ("asyncio.run_coroutine_threadsafe", False), ("asyncio.AbstractEventLoop.run_in_executor", True),
+     ("asyncio.AbstractEventLoop.create_task", True), ("asyncio.Event.set", True), ("asyncio.Queue.put_nowait", True)],
+)
+def test_future_returning_calls_are_not_coroutine_functions(name, bound):
+    import inspect
+
+    assert not inspect.iscoroutinefunction(_lookup(name))
+    assert not asyncio_api.is_coroutine_function(name, bound)

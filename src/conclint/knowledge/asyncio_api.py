@@ -110,3 +110,84 @@ OWN_LOOP_CALLS: FrozenSet[str] = frozenset(
         "trio.run", "anyio.run",
     }
 )
+
+# --------------------------------------------------------------------------------------
+# Coroutine functions of the standard library (CCL501 unawaited-coroutine, CCL504
+# coroutine-in-executor)
+# --------------------------------------------------------------------------------------
+# Calling one only creates a coroutine object; nothing runs until it is awaited. Every
+# entry is checked with ``inspect.iscoroutinefunction`` on the running Python
+# (tests/test_knowledge.py). Not here, because they return a future or a task that runs
+# anyway: ``asyncio.gather``, ``asyncio.shield``, ``asyncio.ensure_future``,
+# ``asyncio.as_completed``, ``asyncio.run_coroutine_threadsafe``, ``loop.run_in_executor``.
+
+#: Functions, by qualified name (also under the submodule that defines them).
+COROUTINE_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        *(f"{module}.{name}" for module in ("asyncio", "asyncio.tasks") for name in ("sleep", "wait", "wait_for")),
+        *(
+            f"{module}.{name}"
+            for module in ("asyncio", "asyncio.streams")
+            for name in ("open_connection", "start_server", "open_unix_connection", "start_unix_server")
+        ),
+        *(
+            f"{module}.{name}"
+            for module in ("asyncio", "asyncio.subprocess")
+            for name in ("create_subprocess_exec", "create_subprocess_shell")
+        ),
+        "asyncio.to_thread",
+        "asyncio.threads.to_thread",
+    }
+)
+
+_LOOP_COROUTINES = frozenset(
+    {
+        "sock_recv", "sock_recv_into", "sock_recvfrom", "sock_recvfrom_into", "sock_sendall", "sock_sendto",
+        "sock_connect", "sock_accept", "sock_sendfile", "getaddrinfo", "getnameinfo", "create_connection",
+        "create_server", "create_unix_connection", "create_unix_server", "create_datagram_endpoint",
+        "connect_accepted_socket", "connect_read_pipe", "connect_write_pipe", "subprocess_exec",
+        "subprocess_shell", "sendfile", "start_tls", "shutdown_asyncgens", "shutdown_default_executor",
+    }
+)
+
+
+def _types(names, methods) -> Dict[str, FrozenSet[str]]:
+    return {name: frozenset(methods) for name in names}
+
+
+#: Methods, by the type of the object they are looked up on (its qualified names): the
+#: receiver's type must be known (constructed, annotated, or from a loop factory).
+COROUTINE_METHODS: Dict[str, FrozenSet[str]] = {
+    **_types(
+        (LOOP_TYPE, "asyncio.BaseEventLoop", "asyncio.events.AbstractEventLoop", "asyncio.base_events.BaseEventLoop",
+         "asyncio.SelectorEventLoop"),
+        _LOOP_COROUTINES,
+    ),
+    **_types(("asyncio.Lock", "asyncio.locks.Lock"), ("acquire",)),
+    **_types(("asyncio.Semaphore", "asyncio.locks.Semaphore", "asyncio.BoundedSemaphore",
+              "asyncio.locks.BoundedSemaphore"), ("acquire",)),
+    **_types(("asyncio.Event", "asyncio.locks.Event"), ("wait",)),
+    **_types(("asyncio.Condition", "asyncio.locks.Condition"), ("wait", "wait_for")),
+    **_types(("asyncio.Barrier", "asyncio.locks.Barrier"), ("wait", "reset", "abort")),
+    **_types(
+        ("asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue",
+         "asyncio.queues.Queue", "asyncio.queues.LifoQueue", "asyncio.queues.PriorityQueue"),
+        ("get", "put", "join"),
+    ),
+    **_types(("asyncio.StreamWriter", "asyncio.streams.StreamWriter"), ("drain", "wait_closed", "start_tls")),
+    **_types(("asyncio.StreamReader", "asyncio.streams.StreamReader"), ("read", "readline", "readexactly", "readuntil")),
+    **_types(("asyncio.subprocess.Process",), ("wait", "communicate")),
+    **_types(("asyncio.Server", "asyncio.base_events.Server"), ("serve_forever", "start_serving", "wait_closed")),
+}
+
+
+def is_coroutine_function(qualname: str, bound: bool) -> bool:
+    """Whether calling ``qualname`` (a function, or with ``bound`` a method looked up on an
+    object of the type before the last dot) makes a coroutine of the standard library.
+    ``asyncio.Lock()`` names the object that calling ``asyncio.Lock`` made."""
+    if not bound:
+        return qualname in COROUTINE_FUNCTIONS
+    owner, _, method = qualname.rpartition(".")
+    if owner.endswith("()"):
+        owner = owner[:-2]
+    return method in COROUTINE_METHODS.get(owner, ())

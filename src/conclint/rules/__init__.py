@@ -36,11 +36,14 @@ ALL_RULES: Dict[str, Type[Rule]] = _collect()
 
 
 def rules_for(codes) -> List[Type[Rule]]:
-    """The visitor rules (not the engine-reported ones) among ``codes``, in code order."""
+    """The visitor rules among ``codes``, in code order: not the engine-reported ones, and
+    of the project rules only those with a per-file part."""
     return [
         ALL_RULES[c]
         for c in sorted(codes)
-        if c in ALL_RULES and not ALL_RULES[c].engine_reported and not getattr(ALL_RULES[c], "project_rule", False)
+        if c in ALL_RULES
+        and not ALL_RULES[c].engine_reported
+        and (not getattr(ALL_RULES[c], "project_rule", False) or ALL_RULES[c].per_file_part)
     ]
 
 

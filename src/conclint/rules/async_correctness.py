@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, Optional, Sequence
+from typing import ClassVar, Dict, Iterator, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from conclint.analysis.module import CallSite
 from conclint.analysis.project import Project
+from conclint.analysis.scopes import ASSIGN, Scope
+from conclint.analysis.threads import EXTERNAL, FUNCTION, LAMBDA, PROCESS, PROCESS_POOL, Target, thread_facts
+from conclint.analysis.threads.handoffs import target_of
+from conclint.analysis.threads.syntax import name_uses
 from conclint.analysis.summary import ModuleSummary
-from conclint.knowledge.asyncio_api import LOOP_RUNNERS, TASK_FACTORIES
+from conclint.knowledge.asyncio_api import LOOP_RUNNERS, LOOP_TYPES, TASK_FACTORIES, is_coroutine_function
 from conclint.rules.base import NodeFix, Rule
 from conclint.rules.interprocedural import ProjectFinding, short_name
 
@@ -23,13 +27,29 @@ class UnawaitedCoroutine(Rule):
     # Inside async def, or a sync function calling an async def of the same module.
     triggers = (b"async",)
     project_rule: ClassVar[bool] = True
+    # The standard library's coroutine functions are found per file.
+    per_file_part: ClassVar[bool] = True
     summary = "A call to an `async def` whose coroutine is dropped: the body never runs."
     advice = AWAIT_ADVICE
     what = """Finds a call of an `async def` function or method that conclint can resolve
     (same module, another module of the project, or a method through `self`) written as a
     statement of its own, so the coroutine it returns is discarded: inside `async def`, or
     in a sync function calling an `async def` of the same module. Functions behind a
-    decorator conclint does not know to be transparent are not followed."""
+    decorator conclint does not know to be transparent are not followed.
+
+    It knows the coroutine functions of the standard library too, written as a statement
+    of their own anywhere (in async or sync code): `asyncio.sleep`, `asyncio.wait_for`,
+    `asyncio.wait`, `asyncio.open_connection`, `asyncio.start_server`,
+    `asyncio.create_subprocess_exec`/`_shell`, `asyncio.to_thread`; the event loop's
+    `sock_recv`, `sock_sendall`, `sock_connect`, `sock_accept`, `getaddrinfo`,
+    `create_connection`, `create_server`, `shutdown_asyncgens`, ...; and the methods of
+    asyncio objects: `Lock.acquire`, `Semaphore.acquire`, `Event.wait`, `Condition.wait`,
+    `Queue.get`/`put`/`join`, `StreamWriter.drain`/`wait_closed`,
+    `StreamReader.read`/`readline`/`readexactly`/`readuntil`, `Process.wait`/`communicate`.
+    A method is reported only when the type of its object is known (made by its
+    constructor, annotated, or the loop from `asyncio.get_running_loop()`).
+    `asyncio.gather`, `asyncio.ensure_future` and `loop.run_in_executor` return futures
+    that run anyway: they are not coroutine functions."""
     why = """Calling an `async def` does not run it: it creates a coroutine object, and
     nothing happens until that object is awaited or scheduled. Python only warns "coroutine
     ... was never awaited" at run time, when garbage collection finds it — if anyone reads
@@ -51,6 +71,42 @@ class UnawaitedCoroutine(Rule):
     fix_safety = """Unsafe: adds `await` in front of the call (only inside `async def`). Awaiting
     makes the caller wait for the callee to finish, which may not be what was meant;
     scheduling it with `asyncio.create_task` (and keeping the task) is the other choice."""
+    VALID = (
+        "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
+        "import asyncio\nasync def f(a, b):\n    asyncio.gather(a, b)\n",
+        "import asyncio\nasync def f(lock):\n    lock.acquire()\n",
+    )
+    INVALID = (
+        "import asyncio\nasync def f():\n    asyncio.sleep(1)\n",
+        "import asyncio\nasync def f(writer: asyncio.StreamWriter):\n    writer.drain()\n",
+        "import asyncio\nasync def save():\n    pass\nasync def f():\n    save()\n",
+    )
+
+    def finish(self) -> None:
+        facts = self.facts
+        for site in facts.calls:
+            if id(site.node) not in facts.discarded:
+                continue
+            value = facts.callee(site)
+            if value is None or value.instance or not is_coroutine_function(value.qualname, value.bound):
+                continue
+            name = _coroutine_name(value.qualname, value.bound)
+            function = site.scope.function_scope
+            if function is not None and function.kind == "function" and function.is_async:
+                remedy = "await it"
+                fix: Optional[NodeFix] = None
+                if not site.node.lpar:
+                    code = facts.module.code_for_node(site.node)
+                    fix = NodeFix("Add await", ((site.node, f"await {code}"),), applicability="unsafe")
+            else:
+                remedy = "await it from async code"
+                fix = None
+            self.report(
+                site.node,
+                f"{name}() is a coroutine function: calling it only creates a coroutine, which is dropped here "
+                f"and never runs; {remedy}",
+                fix,
+            )
 
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
@@ -84,6 +140,16 @@ class UnawaitedCoroutine(Rule):
                     )
 
 
+def _coroutine_name(qualname: str, bound: bool) -> str:
+    """``asyncio.sleep``, ``loop.sock_recv``, ``Lock.acquire``: how messages name a
+    coroutine function of the standard library."""
+    owner, _, attr = qualname.rpartition(".")
+    if not bound:
+        return f"asyncio.{attr}"
+    owner = owner[:-2] if owner.endswith("()") else owner
+    return f"loop.{attr}" if owner in LOOP_TYPES else f"{owner.rsplit('.', 1)[-1]}.{attr}"
+
+
 class DanglingTask(Rule):
     code = "CCL502"
     name = "dangling-task"
@@ -91,8 +157,11 @@ class DanglingTask(Rule):
     summary = "The task from `asyncio.create_task()` is not kept; it can be garbage-collected mid-flight."
     advice = AWAIT_ADVICE
     what = """Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and
-    `loop.create_task(...)` written as a statement of their own, so the task they return is
-    not stored anywhere."""
+    `loop.create_task(...)` (a loop from `asyncio.get_running_loop()`,
+    `asyncio.get_event_loop()` or another known loop) whose task is not stored anywhere:
+    written as a statement of their own, or bound to a local name of the function that is
+    never used again. A task kept in a set or list, returned, awaited or passed on is
+    clean, and so is `create_task` of a `TaskGroup`, which keeps its tasks."""
     why = """The event loop keeps only a weak reference to tasks. A task nobody references
     can be garbage-collected before it finishes, silently; and its exception is never
     retrieved. The asyncio documentation says to keep a reference."""
@@ -125,21 +194,59 @@ class DanglingTask(Rule):
     INVALID = (
         "import asyncio\nasync def f(c):\n    asyncio.create_task(c)\n",
         "import asyncio\nasync def f(c):\n    asyncio.get_running_loop().create_task(c)\n",
+        "import asyncio\nasync def f(c):\n    task = asyncio.ensure_future(c)\n",
     )
 
     def finish(self) -> None:
+        unused: Dict[int, Dict[int, str]] = {}
         for site in self.facts.calls:
-            if id(site.node) not in self.facts.discarded:
+            discarded = id(site.node) in self.facts.discarded
+            if not discarded and id(site.node) not in self.facts.statement_values:
                 continue
             value = self.facts.callee(site)
             if value is None or value.instance or value.qualname not in TASK_FACTORIES:
                 continue
             name = value.qualname.rsplit(".", 1)[-1]
+            if discarded:
+                where = "is not kept"
+            else:
+                scope = site.scope
+                if scope.kind != "function" or not isinstance(scope.node, cst.FunctionDef):
+                    continue  # a module-level or class attribute keeps the task
+                if id(scope) not in unused:
+                    unused[id(scope)] = _unused_assignments(scope)
+                variable = unused[id(scope)].get(id(site.node))
+                if variable is None:
+                    continue
+                where = f"is bound to `{variable}`, which is never used"
             self.report(
                 site.node,
-                f"the task from {name}() is not kept: the event loop holds only a weak reference, so it may be "
+                f"the task from {name}() {where}: the event loop holds only a weak reference, so it may be "
                 "garbage-collected before it finishes; keep a reference (a set of tasks) or use a TaskGroup",
             )
+
+
+def _unused_assignments(scope: Scope) -> Dict[int, str]:
+    """The values assigned to a local name of the function that nothing in it (nor in a
+    function nested in it) ever reads: id of the value -> the name."""
+    node = scope.node
+    assert isinstance(node, cst.FunctionDef)
+    uses = None
+    found: Dict[int, str] = {}
+    for name, bindings in scope.bindings.items():
+        if name in scope.global_names or name in scope.nonlocal_names:
+            continue
+        assigned = [b.value for b in bindings if b.kind == ASSIGN and isinstance(b.value, cst.Call) and b.scope is scope]
+        if not assigned:
+            continue
+        if uses is None:
+            uses = name_uses(node)
+        bound_at = {id(b.node) for b in bindings if b.node is not None}
+        if any(id(use) not in bound_at for use, _ in uses.get(name, ())):
+            continue
+        for value in assigned:
+            found[id(value)] = name
+    return found
 
 
 class NestedEventLoop(Rule):
@@ -204,3 +311,137 @@ class NestedEventLoop(Rule):
         if not isinstance(node.args[0].value, (cst.Call, cst.Name, cst.Attribute)):
             return None
         return NodeFix("Await the coroutine instead", ((node, f"await {argument}"),), applicability="unsafe")
+
+
+class CoroutineInExecutor(Rule):
+    code = "CCL504"
+    name = "coroutine-in-executor"
+    triggers = (b"async",)  # an ``async def`` of the module, or asyncio's own
+    summary = "A coroutine function handed to a thread or executor never runs: the thread only creates the coroutine."
+    advice = """async is for waiting on I/O, threads for blocking calls: a coroutine runs only
+    on an event loop, and a thread without one can only create it."""
+    what = """Finds a coroutine function — an `async def` of the module, or a coroutine
+    function of the standard library such as `asyncio.sleep` — handed as the callable to
+    `loop.run_in_executor(executor, f, ...)`, `asyncio.to_thread(f, ...)`,
+    `ThreadPoolExecutor(...).submit(f, ...)`/`.map(f, ...)`, `threading.Thread(target=f)`,
+    a configured executor wrapper (`executor-wrappers`) or a process pool; also through
+    `functools.partial`, a lambda that only calls one, and a coroutine object passed where
+    a callable belongs (`asyncio.to_thread(fetch())`). The hand-offs are the ones CCL201
+    knows. `asyncio.run_coroutine_threadsafe(coro, loop)`, a sync function, a lambda that
+    runs the coroutine with `asyncio.run(...)`, and callables of unknown type are clean."""
+    why = """The executor's thread calls the function as a plain callable. Calling a
+    coroutine function does not run its body: it returns a coroutine object, which the
+    thread hands back as the result (or drops), so the work never happens and Python at
+    most warns "coroutine ... was never awaited". A coroutine object given instead of a
+    callable fails with `TypeError: 'coroutine' object is not callable`, on the thread."""
+    example = """
+    import asyncio
+
+    async def refresh(cache):
+        ...
+
+    async def main(cache):
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, refresh, cache)
+    """
+    instead = """
+    import asyncio
+
+    async def refresh(cache):
+        ...
+
+    async def main(cache):
+        await refresh(cache)
+
+    # from a thread that must start it on the loop:
+    def from_worker_thread(cache, loop):
+        future = asyncio.run_coroutine_threadsafe(refresh(cache), loop)
+        return future.result()
+    """
+    VALID = (
+        "import asyncio\ndef work():\n    pass\nasync def f():\n    await asyncio.to_thread(work)\n",
+        "import asyncio\nasync def job():\n    pass\ndef f(loop):\n    asyncio.run_coroutine_threadsafe(job(), loop)\n",
+        "import asyncio\nasync def job():\n    pass\nasync def f():\n    await asyncio.to_thread(lambda: asyncio.run(job()))\n",
+    )
+    INVALID = (
+        "import asyncio\nasync def job():\n    pass\nasync def f():\n    await asyncio.to_thread(job)\n",
+        "import asyncio\nasync def f():\n    loop = asyncio.get_running_loop()\n    await loop.run_in_executor(None, asyncio.sleep, 1)\n",
+        "import asyncio\nfrom concurrent.futures import ThreadPoolExecutor\nasync def job():\n    pass\n"
+        "def f():\n    with ThreadPoolExecutor() as pool:\n        pool.submit(job)\n",
+    )
+
+    def finish(self) -> None:
+        tf = thread_facts(self.facts)
+        for handoff in tf.handoffs():
+            if handoff.callback or handoff.callable is None:
+                continue
+            where = "process" if handoff.kind in (PROCESS, PROCESS_POOL) else "thread"
+            made = self._coroutine_call(handoff.callable, handoff.scope)
+            if made is not None:
+                self.report(
+                    handoff.callable,
+                    f"{handoff.via} is given the coroutine object {made}(...) makes, not a function: the {where} "
+                    f"fails calling it ('coroutine' object is not callable) and the coroutine never runs; "
+                    f"{_remedy(handoff.site, made)}",
+                )
+                continue
+            found = self._coroutine_function(handoff.target, tf)
+            if found is None:
+                continue
+            shown, name = found
+            self.report(
+                handoff.callable,
+                f"{shown}: {handoff.via} only calls it on its {where}, which creates a "
+                f"coroutine and drops it, so its body never runs; {_remedy(handoff.site, name)}",
+            )
+
+    def _coroutine_function(self, target: Target, tf) -> Optional[Tuple[str, str]]:
+        """(the words that open the message, the function's name) when ``target`` is a
+        coroutine function, or a lambda that only calls one; else ``None``."""
+        if target.kind == LAMBDA and isinstance(target.node, cst.Lambda):
+            body = target.node.body
+            lam_scope = self._lambda_scope(target.node) if isinstance(body, cst.Call) else None
+            made = self._coroutine_call(body, lam_scope) if lam_scope is not None else None
+            return (f"the lambda only calls {made}(), a coroutine function", made) if made is not None else None
+        if target.kind == FUNCTION and target.scope is not None:
+            if target.scope.is_async and tf.lookup.transparent(target.scope):
+                name = target.display[:-2]
+                return f"{name}() is an async def", name
+            return None
+        if target.kind == EXTERNAL and is_coroutine_function(target.qualname, target.bound):
+            name = _coroutine_name(target.qualname, target.bound)
+            return f"{name}() is a coroutine function", name
+        return None
+
+    def _lambda_scope(self, node: cst.Lambda) -> Optional[Scope]:
+        for site in self.facts.calls:
+            if site.node is node.body:
+                return site.scope
+        return None
+
+    def _coroutine_call(self, expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
+        """The name of the coroutine function ``expr`` calls, when it is a call of one."""
+        if not isinstance(expr, cst.Call):
+            return None
+        value = self.facts.resolve(expr.func, scope)
+        if value is None or value.instance:
+            return None
+        if is_coroutine_function(value.qualname, value.bound):
+            return _coroutine_name(value.qualname, value.bound)
+        tf = thread_facts(self.facts)
+        target = target_of(tf.lookup, expr.func, scope)
+        if target.kind == FUNCTION and target.scope is not None and target.scope.is_async and tf.lookup.transparent(target.scope):
+            return target.display[:-2]
+        return None
+
+
+def _remedy(site: CallSite, name: str) -> str:
+    """What to do instead of handing the coroutine function ``name`` over at ``site``."""
+    if site.awaited:
+        return f"await {name}(...) directly instead"
+    if site.in_async:
+        return f"await {name}(...), or schedule it with asyncio.create_task({name}(...)) and keep the task"
+    return (
+        f"from a thread, run it on the event loop with asyncio.run_coroutine_threadsafe({name}(...), loop), "
+        f"or in the thread with asyncio.run({name}(...))"
+    )

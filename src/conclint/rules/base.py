@@ -63,6 +63,9 @@ class Rule(cst.BatchableCSTVisitor):
     #: Project-pass codes whose finding at the very place of one of this rule's findings
     #: says less (one finding per site, the most specific): the engine drops them.
     supersedes: ClassVar[Tuple[str, ...]] = ()
+    #: For a project rule (``project_rule = True``): it also has a per-file part, the
+    #: ``visit_*``/:meth:`finish` it runs in the per-file pass like any other rule.
+    per_file_part: ClassVar[bool] = False
 
     def __init__(self, facts: ModuleFacts) -> None:
         super().__init__()

@@ -53,9 +53,7 @@ class AsyncioFromThread(Rule):
     `call_at()` and `stop()` of an event loop, `asyncio.create_task()` and
     `asyncio.ensure_future()`; a call of an `async def` of the module whose coroutine is
     dropped (reported instead of CCL501 there, as `create_task` and `ensure_future` are
-    instead of CCL502); an `async def` handed to a thread as
-    its callable (`Thread(target=...)`, an executor, `asyncio.to_thread`), which the thread
-    only calls to make a coroutine that never runs; and one of those methods handed to a
+    instead of CCL502); and one of those methods handed to a
     thread as its callable (`threading.Timer(5, event.set)`, `Thread(target=loop.stop)`). Code runs on a thread when it is a
     function, method or lambda handed to a thread (`threading.Thread`, `threading.Timer`,
     thread pools, `asyncio.to_thread`, `loop.run_in_executor`, joblib's threading backend,
@@ -335,35 +333,14 @@ class AsyncioFromThread(Rule):
 
     # -- what is handed to a thread as its callable ----------------------------------------
     def _handed_over(self, tf) -> None:
-        """An ``async def`` handed to a thread (it only makes a coroutine there), or an
-        asyncio method that is not thread-safe (``Timer(5, event.set)``)."""
+        """An asyncio method that is not thread-safe handed to a thread as its callable
+        (``Timer(5, event.set)``)."""
+        # An ``async def`` handed over is CCL504's (coroutine-in-executor).
         for handoff in tf.handoffs():
-            target = handoff.target
-            scope = target.scope
             if handoff.kind != THREAD or handoff.callback:
                 continue
-            if isinstance(handoff.callable, cst.Attribute) and target.kind == EXTERNAL:
+            if isinstance(handoff.callable, cst.Attribute) and handoff.target.kind == EXTERNAL:
                 self._unsafe_method_handed_over(handoff, handoff.callable)
-                continue
-            if target.kind != FUNCTION or scope is None:
-                continue
-            if not scope.is_async or not tf.lookup.transparent(scope):
-                continue
-            name = target.display[:-2]
-            if handoff.site.awaited:
-                fix = f"await {name}(...) directly instead"
-            elif handoff.site.in_async:
-                fix = f"schedule it with asyncio.create_task({name}(...)) and keep the task"
-            else:
-                fix = (
-                    f"run it on the event loop with asyncio.run_coroutine_threadsafe({name}(...), loop), or in the "
-                    f"thread with asyncio.run({name}(...))"
-                )
-            self.report(
-                handoff.callable if handoff.callable is not None else handoff.site.node,
-                f"{name}() is an async def: {handoff.via} only calls it, which creates a coroutine that never runs; {fix}",
-            )
-
 
     def _unsafe_method_handed_over(self, handoff, method: cst.Attribute) -> None:
         kind = self._type_of(method.value, handoff.scope)

@@ -11,7 +11,7 @@ import libcst as cst
 from conclint.analysis.module import CallSite, ModuleFacts
 from conclint.analysis.scopes import Scope
 from conclint.analysis.threads.lookup import ModuleLookup, module_lookup
-from conclint.analysis.threads.syntax import SCOPE_NODES, STDLIB, block_statements, child_nodes, code_of
+from conclint.analysis.threads.syntax import STDLIB, block_statements, code_of, name_uses
 from conclint.knowledge import cpu as K
 from conclint.knowledge.threads import THREAD_LOCK_TYPES
 
@@ -141,27 +141,10 @@ def per_call_locks(facts: ModuleFacts) -> List[PerCallLock]:
             if len(bindings) != 1:
                 continue
             if uses is None:
-                uses = _name_uses(node)
+                uses = name_uses(node)
             if _only_used_as_lock(uses.get(name, []), parents, parent):
                 found.append(PerCallLock(site.node, function, kind, name))
     return found
-
-
-def _name_uses(node: cst.FunctionDef) -> Dict[str, List[Tuple[cst.Name, bool]]]:
-    """Every ``Name`` in the function (and nested scopes), with whether it is nested."""
-    uses: Dict[str, List[Tuple[cst.Name, bool]]] = {}
-    stack: List[Tuple[cst.CSTNode, bool]] = [(node.body, False)]
-    while stack:
-        current, nested = stack.pop()
-        if isinstance(current, cst.Name):
-            uses.setdefault(current.value, []).append((current, nested))
-        inner = nested or isinstance(current, SCOPE_NODES)
-        if isinstance(current, (cst.Attribute, cst.Arg)):
-            stack.append((current.value, inner))  # not ``x.lock`` or ``f(lock=...)``'s name
-            continue
-        for child in child_nodes(current):
-            stack.append((child, inner))
-    return uses
 
 
 def _only_used_as_lock(uses: List[Tuple[cst.Name, bool]], parents: Dict[int, cst.CSTNode], assign: cst.Assign) -> bool:

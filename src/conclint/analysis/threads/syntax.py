@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Dict, Iterator, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import libcst as cst
 
@@ -63,3 +63,20 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 def block_statements(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
     return body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+
+
+def name_uses(node: cst.FunctionDef) -> Dict[str, List[Tuple[cst.Name, bool]]]:
+    """Every ``Name`` in the function (and nested scopes), with whether it is nested."""
+    uses: Dict[str, List[Tuple[cst.Name, bool]]] = {}
+    stack: List[Tuple[cst.CSTNode, bool]] = [(node.body, False)]
+    while stack:
+        current, nested = stack.pop()
+        if isinstance(current, cst.Name):
+            uses.setdefault(current.value, []).append((current, nested))
+        inner = nested or isinstance(current, SCOPE_NODES)
+        if isinstance(current, (cst.Attribute, cst.Arg)):
+            stack.append((current.value, inner))  # not ``x.lock`` or ``f(lock=...)``'s name
+            continue
+        for child in child_nodes(current):
+            stack.append((child, inner))
+    return uses
