@@ -87,7 +87,7 @@ class Call:
     discarded: bool = False  # the call is a whole statement: its result is dropped
     guards: Tuple[Guard, ...] = ()  # as in :class:`Effect`
     arguments: Optional[Arguments] = None  # None: not known
-    #: The call is awaited: what runs returns an awaitable, whatever def the name finds.
+    #: The call is awaited: a sync def it runs returns an awaitable.
     awaited: bool = False
 
 

@@ -63,10 +63,11 @@ class IndirectBlockingCall(Rule):
     wait. The message carries the call chain; JSON, SARIF and `full` output list each hop
     with its location. Callables handed to `asyncio.to_thread`, `run_in_executor` and
     the like are not calls and are not followed; `async def` callees are not followed
-    (blocking inside them is reported there), and neither is an awaited call (`await
-    self.load()`): what it runs returns an awaitable, so a sync def the name resolves to
-    is not what runs (a subclass overrides it with an `async def`, or the name is
-    rebound). Functions with a decorator conclint does not
+    (blocking inside them is reported there), and neither is an awaited call of a sync
+    function or method (`await self.acquire()`): it returns an awaitable, as the APIs do
+    that serve both sync and async callers and wait only when no loop runs. An awaited
+    constructor (`await Server(...)`) is followed: its `__init__` runs in full first. Methods
+    are looked up in Python's method resolution order. Functions with a decorator conclint does not
     know to be transparent are not followed. A chain is cut where a call passes a constant
     (`None`, a string, bytes or number literal, `True`/`False`, a dict, list, tuple or set
     display; or leaves out a parameter whose default is one) that makes the guard of the
@@ -120,10 +121,12 @@ class IndirectBlockingCall(Rule):
                 if not function.is_async:
                     continue
                 for call in function.calls:
-                    if call.awaited:
-                        continue  # ``await f()``: what runs is async, whatever sync def ``f`` finds
                     target = project.callee(call, module)
                     if target is None or target.function.is_async:
+                        continue
+                    if call.awaited and not target.function.qualname.endswith(".__init__"):
+                        # ``await obj.acquire()`` on a sync def: it returns an awaitable, as
+                        # the sync/async APIs do whose blocking branch runs only without a loop.
                         continue
                     chain = project.blocking_chain(target, call)
                     if chain:
