@@ -65,6 +65,12 @@ State = Tuple[Tuple[str, str], FrozenSet[int], Env]
 
 _NONE_CUT: FrozenSet[int] = frozenset()
 
+#: Bases of unknown code that define no methods a class of the project would call on
+#: itself: markers of an interface, a generic or a protocol. Looked past in an MRO.
+_NO_METHOD_BASES = frozenset(
+    {"abc.ABC", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol", "typing_extensions.Generic"}
+)
+
 
 def import_root(path: str, module: str) -> str:
     """The folder Python must have on ``sys.path`` to import ``module`` from ``path``."""
@@ -93,7 +99,7 @@ class Project:
         self._roots: Dict[int, Tuple[str, ...]] = {}
         self._symbols: Dict[Tuple[str, int], Optional[Symbol]] = {}
         self._callees: Dict[Tuple[str, bool, int], Optional[FunctionRef]] = {}
-        self._mros: Dict[Tuple[str, int], Tuple[Optional[ClassRef], ...]] = {}
+        self._mros: Dict[Tuple[str, int], Tuple[Union[ClassRef, str], ...]] = {}
         self._forwards: Dict[int, Tuple[Forward, ...]] = {}
         #: What the result depends on besides the checked files: modules read from disk,
         #: and candidate paths that did not exist.
@@ -209,22 +215,25 @@ class Project:
     def method(self, cls: ClassRef, attr: str, depth: int = 0) -> Optional[FunctionRef]:
         """``attr`` looked up along the class's method resolution order (C3, as Python
         does: ``class C(A, B)`` where both derive from ``Base`` finds ``B``'s override
-        before ``Base``'s); ``None`` where a class of unknown code comes first."""
+        before ``Base``'s); ``None`` where a class of unknown code comes first that may
+        define it."""
         if depth > MAX_DEPTH:
             return None
         for entry in self.mro(cls):
-            if entry is None:
+            if isinstance(entry, str):
+                if entry in _NO_METHOD_BASES:
+                    continue
                 return None  # an unknown base may define it: stay silent
             own = self.functions(entry.module).get(f"{entry.qualname}.{attr}")
             if own is not None:
                 return FunctionRef(own, entry.module)
         return None
 
-    def mro(self, cls: ClassRef) -> Tuple[Optional[ClassRef], ...]:
-        """The class's method resolution order (``object`` left out), with ``None`` for a
-        base whose code is unknown (it ends what can be known: the rest may be reordered
-        by what that base derives from); only the class itself when the order is not
-        consistent or too deep to follow."""
+    def mro(self, cls: ClassRef) -> Tuple[Union[ClassRef, str], ...]:
+        """The class's method resolution order (``object`` left out); a base whose code is
+        unknown appears as its qualified name, as a class without bases of its own
+        (``"?..."`` when not even that is known). Only the class itself when the order is
+        not consistent (Python would refuse the class) or the bases loop."""
         key = (cls.qualname, id(cls.module))
         found = self._mros.get(key)
         if found is None:
@@ -232,30 +241,30 @@ class Project:
             found = self._mros[key] = self._linearize(cls)
         return found
 
-    def _linearize(self, cls: ClassRef) -> Tuple[Optional[ClassRef], ...]:
-        bases: List[Tuple[Optional[ClassRef], ...]] = []
-        for base in self.classes(cls.module).get(cls.qualname, ()):
+    def _linearize(self, cls: ClassRef) -> Tuple[Union[ClassRef, str], ...]:
+        bases: List[Tuple[Union[ClassRef, str], ...]] = []
+        for index, base in enumerate(self.classes(cls.module).get(cls.qualname, ())):
             if base == "builtins.object":
                 continue
             resolved = self.symbol(base, cls.module, 1) if base != "?" else None
-            bases.append(self.mro(resolved) if isinstance(resolved, ClassRef) else (None,))
+            if isinstance(resolved, ClassRef):
+                bases.append(self.mro(resolved))
+            else:
+                bases.append((base if base != "?" else f"?{cls.qualname}#{index}",))
         if not bases:
             return (cls,)
         if len(bases) == 1:
             return (cls, *bases[0])
-        # C3: repeatedly take the first head that is in no other list's tail. An unknown
-        # base (None) is a class of its own each time it appears, so it is never merged.
+        # C3: repeatedly take the first head that is in no other list's tail.
         lists = [list(entries) for entries in bases] + [[entries[0] for entries in bases]]
-        order: List[Optional[ClassRef]] = [cls]
+        order: List[Union[ClassRef, str]] = [cls]
         while any(lists):
             for candidate in (entries[0] for entries in lists if entries):
-                if candidate is None or not any(candidate in entries[1:] for entries in lists):
+                if not any(candidate in entries[1:] for entries in lists):
                     break
             else:
-                return (cls,)  # no consistent order: Python would refuse the class
+                return (cls,)
             order.append(candidate)
-            if candidate is None:
-                return tuple(order)
             for entries in lists:
                 if entries and entries[0] == candidate:
                     del entries[0]

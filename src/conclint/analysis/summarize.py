@@ -120,7 +120,12 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
         bases: List[str] = []
         if isinstance(node, cst.ClassDef):
             for arg in node.bases:
-                value = facts.resolve(arg.value, cls.parent or facts.root)
+                if arg.keyword is not None:
+                    continue  # ``metaclass=...``: not a base
+                base = arg.value
+                if isinstance(base, cst.Subscript):
+                    base = base.value  # ``Generic[T]``, ``Base[int]``: the class subscripted
+                value = facts.resolve(base, cls.parent or facts.root)
                 bases.append(value.qualname if value is not None and not value.instance else "?")
         classes.append((qualname, tuple(bases)))
     return ModuleSummary(
