@@ -52,6 +52,8 @@ async def f(path):
     open(path)  # noqa: ASYNC2
     open(path)  # noqa: ASYNC101
     input()  # noqa: ASYNC250
+    kept = asyncio.create_task(f(path))  # noqa: F841
+    unused = asyncio.create_task(f(path))
 """
 
 
@@ -63,7 +65,7 @@ def test_peer_codes_suppress_the_same_mistake(conclint, tmp_path):
     reported = sorted((d["line"], d["code"]) for d in json.loads(result.stdout))
     # A peer code suppresses only the conclint code for its own mistake (ASYNC230 is open(),
     # not time.sleep), exactly: no prefixes (RUF00, ASYNC2), and not the ambiguous ASYNC101.
-    assert reported == [(8, "CCL101"), (15, "CCL502"), (16, "CCL104"), (17, "CCL104")]
+    assert reported == [(8, "CCL101"), (15, "CCL502"), (16, "CCL104"), (17, "CCL104"), (20, "CCL502")]
 
 
 def test_peer_codes_unit():

@@ -9,7 +9,9 @@ Only codes whose meaning is the same in every tool that uses them are listed:
 
 - flake8-async's ``ASYNC2xx``/``ASYNC300`` numbers, which ruff reuses for the rules it
   ports (ruff 0.5 and later);
-- ruff's ``RUF006``.
+- ruff's ``RUF006``;
+- pyflakes' ``F841`` (a local assigned but never used), which flake8 and ruff share: on a
+  line that binds a task, it is CCL502's "bound to a name never used".
 
 Deliberately left out: ``ASYNC100``-``ASYNC102``, which meant blocking HTTP/``open``/``os``
 calls in the old flake8-async (22.x) and in ruff before 0.5, but are cancel-scope rules in
@@ -50,4 +52,7 @@ PEER_CODES: Mapping[str, PeerCode] = {
     "ASYNC251": PeerCode("CCL101", _ASYNC, "`time.sleep()` in async function"),
     "ASYNC300": PeerCode("CCL502", "flake8-async", "`asyncio.create_task()` result not saved"),
     "RUF006": PeerCode("CCL502", "ruff", "`asyncio.create_task`/`ensure_future` result not stored"),
+    # On ``task = asyncio.create_task(...)``, the only CCL502 a line with an assignment can
+    # carry is "bound to a local never used": the reviewer kept that name on purpose.
+    "F841": PeerCode("CCL502", "pyflakes, flake8, ruff", "local variable assigned but never used"),
 }
