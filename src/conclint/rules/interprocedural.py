@@ -49,11 +49,20 @@ def short_name(function: FunctionSummary, module: ModuleSummary) -> str:
     return name[: -len(".__init__")] if name.endswith(".__init__") else name
 
 
+def library_name(function: FunctionSummary) -> str:
+    """A library function by its qualified name (``requests.sessions.Session.request``),
+    a constructor by its class's."""
+    name = function.qualname
+    return name[: -len(".__init__")] if name.endswith(".__init__") else name
+
+
 class IndirectBlockingCall(Rule):
     code = "CCL110"
     name = "indirect-blocking-call"
     triggers = (b"async",)  # the caller is an async def of the file
     project_rule: ClassVar[bool] = True
+    #: Follows calls into installed libraries (``follow-libraries``).
+    follows_libraries: ClassVar[bool] = True
     summary = "An `async def` calls a sync function that blocks, directly or through other helpers."
     advice = ASYNC_ADVICE
     what = """Follows calls from the body of an `async def` into the sync functions and
@@ -116,6 +125,7 @@ class IndirectBlockingCall(Rule):
 
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
+        project = project.with_libraries()
         for module in checked:
             for function in module.functions:
                 if not function.is_async:
@@ -130,18 +140,28 @@ class IndirectBlockingCall(Rule):
                         continue
                     chain = project.blocking_chain(target, call)
                     if chain:
-                        yield cls._finding(module, function, call.call, chain)
+                        yield cls._finding(module, function, call.call, chain, project)
 
     @classmethod
-    def _finding(cls, module: ModuleSummary, caller: FunctionSummary, call: int, chain: List[Hop]) -> ProjectFinding:
-        names = [f"{short_name(hop.function, hop.module)}()" for hop, _ in chain]
+    def _finding(
+        cls, module: ModuleSummary, caller: FunctionSummary, call: int, chain: List[Hop], project: Project
+    ) -> ProjectFinding:
+        names = [
+            f"{library_name(hop.function)}() [library]" if project.is_library(hop.module) else f"{short_name(hop.function, hop.module)}()"
+            for hop, _ in chain
+        ]
         last = chain[-1][1]
         assert isinstance(last, Effect)
         names.append(f"{display_name(last.callee)}()")
         shown = names if len(names) <= MAX_HOPS + 1 else names[:3] + ["..."] + names[-2:]
         callee = chain[0][0]
-        callee_name = short_name(callee.function, callee.module)
-        is_method = "." in callee_name and not callee.function.qualname.endswith(".__init__")
+        callee_name = (
+            library_name(callee.function) if project.is_library(callee.module) else short_name(callee.function, callee.module)
+        )
+        if project.is_library(callee.module):
+            is_method = callee.function.kind == "method" and not callee.function.qualname.endswith(".__init__")
+        else:
+            is_method = "." in callee_name and not callee.function.qualname.endswith(".__init__")
         target = "<object>." + callee_name.rsplit(".", 1)[-1] if is_method else callee_name.rsplit(".", 1)[-1]
         offload = OFFLOAD.get(module.framework, OFFLOAD["asyncio"]).format(name=target)
         message = (
