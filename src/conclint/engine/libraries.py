@@ -73,11 +73,11 @@ def _interpreter_path(python: str) -> Optional[Tuple[str, ...]]:
         stat = os.stat(python)
     except OSError:
         return None
-    return _ask(os.path.abspath(python), stat.st_mtime_ns)
+    return _ask(os.path.abspath(python), stat.st_mtime_ns, os.environ.get("PYTHONPATH", ""))
 
 
 @lru_cache(maxsize=16)
-def _ask(python: str, mtime_ns: int) -> Optional[Tuple[str, ...]]:
+def _ask(python: str, mtime_ns: int, pythonpath: str) -> Optional[Tuple[str, ...]]:
     """The interpreter's ``sys.path`` (``None`` when it cannot tell)."""
     environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONSTARTUP")}
     try:
