@@ -3,7 +3,8 @@ for the project pass to follow calls into installed packages (CCL110).
 
 In order: ``library-paths``; then the ``sys.path`` of the interpreter named by ``python``,
 or of ``.venv/bin/python`` (``.venv\\Scripts\\python.exe``) at the project root, or of
-the interpreter conclint runs in when neither applies. An interpreter is asked once per
+the interpreter conclint runs in when neither applies. The standard library's folders are
+left out: what in it blocks is the catalogue's to say (summaries leave its other calls out). An interpreter is asked once per
 run (and once per process for the same interpreter); one that cannot be run, or a
 ``.venv`` without one, gives its ``site-packages`` folders found on disk instead.
 """
@@ -51,6 +52,8 @@ def library_roots(settings: Settings, root: str) -> Tuple[str, ...]:
         entry = os.path.abspath(entry)
         if entry in (project, os.path.join(project, "src")) or not os.path.isdir(entry):
             continue  # the project's own roots; zip files and missing folders
+        if os.path.isfile(os.path.join(entry, "os.py")) or os.path.basename(entry) == "lib-dynload":
+            continue  # the standard library: its catalogue entries say what blocks
         roots.append(entry)
     return tuple(dict.fromkeys(roots))
 
@@ -120,7 +123,19 @@ def _environment_test(test: ast.AST) -> bool:
     return False
 
 
-def _catches_import_error(node: ast.Try) -> bool:
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def _optional_import(node: ast.Try) -> bool:
+    """A ``try`` that imports a package that may be missing (not the standard library's)
+    and catches ``ImportError``: what it does depends on what is installed."""
+    if not any(
+        isinstance(inner, ast.ImportFrom) and (inner.level or (inner.module or "").split(".")[0] not in _STDLIB)
+        or isinstance(inner, ast.Import) and any(alias.name.split(".")[0] not in _STDLIB for alias in inner.names)
+        for statement in node.body
+        for inner in ast.walk(statement)
+    ):
+        return False
     for handler in node.handlers:
         kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
         for kind in kinds:
@@ -133,7 +148,8 @@ def _catches_import_error(node: ast.Try) -> bool:
 def without_environment_branches(summary: ModuleSummary, text: str) -> ModuleSummary:
     """The library summary less the blocking calls and calls that run only on some
     platforms, Python versions or with an optional package installed (inside an ``if`` on
-    the platform, either branch; a ``try`` that catches ``ImportError``, all of it): where
+    the platform, either branch; a ``try`` that imports a package outside the standard
+    library and catches ``ImportError``, all of it): where
     conclint cannot tell whether the project's environment takes that path, it does not
     follow it."""
     try:
@@ -143,7 +159,7 @@ def without_environment_branches(summary: ModuleSummary, text: str) -> ModuleSum
     regions = []
     for node in ast.walk(tree):
         if (isinstance(node, (ast.If, ast.IfExp, ast.While)) and _environment_test(node.test)) or (
-            isinstance(node, ast.Try) and _catches_import_error(node)
+            isinstance(node, ast.Try) and _optional_import(node)
         ):
             regions.append(((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0)))
     if not regions:
