@@ -90,7 +90,22 @@ class IndirectBlockingCall(Rule):
     helper passes on as it came (never bound again in the helper) carries its caller's
     constant: `lookup(name="primary")` does not reach a resolver that `lookup(host=None)`
     calls as `resolve(host, port)` under `if host and port:`. Each call is judged by what
-    it passes: the same helper called with a file name is still reported, at that call."""
+    it passes: the same helper called with a file name is still reported, at that call.
+
+    Calls into installed libraries are followed too (`follow-libraries`, on by default):
+    a name no project module defines is looked for in the environment the project runs
+    in — `library-paths`, then the `sys.path` of the `python` setting's interpreter, of
+    `.venv` at the project root, or of the interpreter conclint runs in — and the library
+    module is summarised with the same per-file pass, only when a call reaches it. The
+    chain marks its steps: `requests.utils.get_netrc_auth() [library] -> os.path.exists()`. The catalogue wins over a library's code: a call it knows (a
+    blocking call, a constructor that does no I/O such as `requests.Session()`, a method
+    of a type it knows) is never followed into its implementation. Library code that runs
+    only on some platforms or Python versions (either branch of an `if` on
+    `sys.platform`, `os.name`, `platform.*`, `sys.version_info`, `IS_WINDOWS`-like flags)
+    or only with an optional package installed (a `try` importing a package from outside
+    the standard library, catching `ImportError`) is not followed. The standard library
+    is not followed: the catalogue says what in it blocks. A library that is not found,
+    or is compiled, is silent; findings are never reported inside library files."""
     why = """Most real event-loop stalls are not a `time.sleep` written in a coroutine; they
     are a coroutine calling a small sync helper that, three calls down and in another
     module, opens a file or queries a database. The loop freezes just the same, and nothing
@@ -121,7 +136,10 @@ class IndirectBlockingCall(Rule):
         return await asyncio.to_thread(load_state, path)
     """
     options = """`executor-wrappers` names more functions that run their callable argument
-    off the event loop; `[tool.conclint.blocking]` extends what counts as blocking."""
+    off the event loop; `[tool.conclint.blocking]` extends what counts as blocking (and
+    stops the search into a library function it names). `follow-libraries = false` turns
+    following installed libraries off; `python` names the interpreter whose `sys.path`
+    holds them and `library-paths` adds folders."""
 
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
