@@ -75,7 +75,7 @@ def test_library_paths_setting(tmp_path, user_cache):
     root = project_without_venv(tmp_path / "project")
     assert ccl110(check_paths([str(root)], Config(root=str(root)), jobs=1)) == []
     config = Config(root=str(root), library_paths=(os.path.relpath(SITE, root),))
-    assert ccl110(check_paths([str(root)], config, jobs=1)) == [("service.py", 10), ("service.py", 14)]
+    assert ccl110(check_paths([str(root)], config, jobs=1)) == [("service.py", 10), ("service.py", 14), ("service.py", 46)]
 
 
 def test_python_setting_asks_the_interpreter(tmp_path, user_cache, monkeypatch):
@@ -83,7 +83,7 @@ def test_python_setting_asks_the_interpreter(tmp_path, user_cache, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(SITE))
     config = Config(root=str(root), python=sys.executable)
     assert str(SITE) in library_roots(Settings.from_config(config), str(root))
-    assert ccl110(check_paths([str(root)], config, jobs=1)) == [("service.py", 10), ("service.py", 14)]
+    assert ccl110(check_paths([str(root)], config, jobs=1)) == [("service.py", 10), ("service.py", 14), ("service.py", 46)]
     # An interpreter that cannot be run: no libraries, no error.
     broken = Config(root=str(root), python="no-such-python")
     assert library_roots(Settings.from_config(broken), str(root)) == ()

@@ -140,7 +140,10 @@ def needs_libraries(rules: Sequence[type]) -> bool:
 def _libraries(settings: Settings, summary_only: Settings, root: str) -> Optional[Libraries]:
     """What the project pass needs to follow calls into the installed libraries; ``None``
     when ``follow-libraries = false`` or no library folder exists."""
-    roots = library_roots(settings, root)
+    try:
+        roots = library_roots(settings, root)
+    except (OSError, ValueError):
+        roots = ()  # an environment that cannot be looked at: no libraries, as before
     if not roots:
         return None
     cache = LibraryCache(asdict(summary_only))
