@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ BIN = Path(sys.executable).parent
 # Fixtures are code to lint, never to run: a fixture project's own tests and conftest.py
 # must not be collected (or imported) by this suite.
 collect_ignore = ["fixtures"]
+
+# Library summaries go to the user cache folder: never the real one of whoever runs the
+# suite (subprocesses inherit it too).
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="conclint-test-cache-")
 
 
 def tool(name: str) -> str:

@@ -84,6 +84,12 @@ def test_blocking_extension(conclint, tmp_path):
         ('thread-callbacks = "a.b"\n', "thread-callbacks: expected a list of strings, got a string ('a.b')"),
         ('thread-callbacks = ["watchdog.observers.Observer.schedule()"]\n', "'watchdog.observers.Observer.schedule()' is not a dotted qualified name"),
         ('thread-callback = ["a.b"]\n', "unknown key 'thread-callback' (did you mean 'thread-callbacks'?)"),
+        ('follow-libraries = "no"\n', "follow-libraries: expected a boolean (true or false), got a string ('no')"),
+        ("python = 3\n", "python: expected the path of a Python interpreter, got an integer (3)"),
+        ('python = ""\n', "python: expected the path of a Python interpreter, got a string ('')"),
+        ('library-paths = "site"\n', "library-paths: expected a list of strings, got a string ('site')"),
+        ('library-paths = [" "]\n', "library-paths: an empty path"),
+        ("follow-library = false\n", "unknown key 'follow-library' (did you mean 'follow-libraries'?)"),
     ],
 )
 def test_config_errors_name_file_and_key(conclint, tmp_path, table, needle):

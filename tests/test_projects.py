@@ -15,7 +15,10 @@ from conftest import FIXTURES, run, tool
 from fixture_harness import expected_findings, left_out_findings
 
 PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
-PROJECT_FILES = [(project, path) for project in PROJECTS for path in sorted(project.rglob("*.py"))]
+#: A project's own files: not the libraries of its environment (``libuse/.venv``).
+PROJECT_FILES = [
+    (project, path) for project in PROJECTS for path in sorted(project.rglob("*.py")) if ".venv" not in path.parts
+]
 
 
 def findings(run_result):

@@ -842,6 +842,9 @@ CONFIG_KEYS = {
     "free-threaded": ['"yes"', "1", "[true]"],
     "test-files": ['"tests/"', "true", "[1]"],
     "test-policy": ['"some"', "1", '["all"]'],
+    "follow-libraries": ['"yes"', "1", "[true]"],
+    "python": ["1", '["python3"]', '""'],
+    "library-paths": ['"site"', "3", "[1]"],
 }
 
 
@@ -883,7 +886,8 @@ def test_wrong_types_cross_product_in_process(tmp_path):
     toml_values = ['"x"', "1", "1.5", "true", "1979-05-27", "[1]", "[[]]", '[{ a = 1 }]', "{}", '{ a = 1 }']
     lists = {"select", "extend-select", "ignore", "exclude", "extend-exclude", "executor-wrappers", "thread-callbacks"}
     tables = {"per-file-ignores", "blocking"}
-    booleans = {"free-threaded"}
+    booleans = {"free-threaded", "follow-libraries"}
+    paths = {"python"}
     checked = 0
     for key in CONFIG_KEYS:
         for value in toml_values:
@@ -891,6 +895,8 @@ def test_wrong_types_cross_product_in_process(tmp_path):
                 continue  # an empty table is a valid value
             if key in booleans and value == "true":
                 continue
+            if key in paths and value == '"x"':
+                continue  # a path
             path = put(tmp_path, "pyproject.toml", f"[tool.conclint]\n{key} = {value}\n")
             with pytest.raises(ConfigError) as caught:
                 load_config(path, tuple(ALL_RULES))

@@ -267,3 +267,73 @@ class Cache:
                     os.unlink(os.path.join(self.directory, f"{kind}-{key}.pickle"))
                 except OSError:
                     pass
+
+
+# -- library summaries ------------------------------------------------------------------
+def user_cache_folder() -> str:
+    """conclint's folder in the user's cache: ``$XDG_CACHE_HOME/conclint``, else
+    ``~/.cache/conclint`` (``%LOCALAPPDATA%\\conclint`` on Windows)."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base and os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA")
+    if not base:
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "conclint")
+
+
+class LibraryCache:
+    """Summaries of library files (site-packages), shared by every project of the user:
+    one small file per (content, module name, conclint version and code, FORMAT, the
+    settings that change a summary), under ``<user cache>/libraries/``. A summary records
+    its file's path, so a hit from another environment gets this file's path back."""
+
+    def __init__(self, settings_payload: Any, folder: Optional[str] = None) -> None:
+        self.folder = os.path.join(folder or user_cache_folder(), "libraries")
+        payload = json.dumps(
+            {"version": __version__, "code": _code_fingerprint(), "format": FORMAT, "settings": settings_payload},
+            default=str,
+            sort_keys=True,
+        )
+        self.key = hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()
+        self.hits = 0
+        self.misses = 0
+
+    def _file(self, content_digest: str, module: str) -> str:
+        name = hashlib.blake2b(f"{self.key}:{module}:{content_digest}".encode(), digest_size=16).hexdigest()
+        return os.path.join(self.folder, name[:2], name + ".pickle")
+
+    def get(self, content_digest: str, module: str) -> Tuple[bool, Any]:
+        """``(True, summary)`` when cached (the summary may be ``None``: not summarisable)."""
+        try:
+            with open(self._file(content_digest, module), "rb") as handle:
+                data = pickle.load(handle)
+        except Exception:  # absent, corrupt, or written by something else
+            self.misses += 1
+            return False, None
+        if not isinstance(data, dict) or data.get("magic") != _MAGIC or data.get("key") != self.key:
+            self.misses += 1
+            return False, None
+        self.hits += 1
+        return True, data.get("payload")
+
+    def put(self, content_digest: str, module: str, summary: Any) -> None:
+        target = self._file(content_digest, module)
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            tag = os.path.join(self.folder, "CACHEDIR.TAG")
+            if not os.path.exists(tag):
+                with open(tag, "w") as handle:
+                    handle.write("Signature: 8a477f597d28d172789f06886806bc55\n# conclint library summaries; safe to delete\n")
+            descriptor, temporary = tempfile.mkstemp(prefix=".summary-", dir=os.path.dirname(target))
+            try:
+                with os.fdopen(descriptor, "wb") as handle:
+                    pickle.dump({"magic": _MAGIC, "key": self.key, "payload": summary}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temporary, target)
+            except BaseException:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass  # a cache that cannot be written is only a slower next run

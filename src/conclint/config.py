@@ -62,6 +62,13 @@ class Config:
     #: Which files are test code, and what is reported in them (``conclint.knowledge.test_code``).
     test_files: Tuple[str, ...] = TEST_FILES
     test_policy: str = DEFAULT_TEST_POLICY
+    #: Follow calls into the installed libraries the project calls (CCL110).
+    follow_libraries: bool = True
+    #: The interpreter whose ``sys.path`` holds those libraries ("": a ``.venv`` at the
+    #: root, else the interpreter conclint runs in).
+    python: str = ""
+    #: More folders to find libraries in, searched first (relative to ``root``).
+    library_paths: Tuple[str, ...] = ()
     #: Folder the config came from (or the working directory): globs are relative to it.
     root: str = field(default_factory=os.getcwd)
     source: Optional[str] = None
@@ -216,6 +223,9 @@ _KEYS = (
     "free-threaded",
     "test-files",
     "test-policy",
+    "follow-libraries",
+    "python",
+    "library-paths",
 )
 
 
@@ -276,6 +286,16 @@ def parse_table(table: Mapping[str, Any], source: str, known_codes: Iterable[str
     if test_policy not in TEST_POLICIES:
         choices = " or ".join(f'"{p}"' for p in TEST_POLICIES)
         raise ConfigError(f"{where('test-policy')}: expected {choices}, got {_describe(test_policy)}")
+    follow_libraries = table.get("follow-libraries", True)
+    if not isinstance(follow_libraries, bool):
+        raise ConfigError(f"{where('follow-libraries')}: expected a boolean (true or false), got {_describe(follow_libraries)}")
+    python = table.get("python", "")
+    if not isinstance(python, str) or (not python.strip() and "python" in table):
+        raise ConfigError(f"{where('python')}: expected the path of a Python interpreter, got {_describe(python)}")
+    library_paths = strings("library-paths")
+    if any(not path.strip() for path in library_paths):
+        raise ConfigError(f"{where('library-paths')}: an empty path")
+
     def qualified_names(key: str) -> Tuple[str, ...]:
         names = strings(key)
         for name in names:
@@ -288,6 +308,9 @@ def parse_table(table: Mapping[str, Any], source: str, known_codes: Iterable[str
         executor_wrappers=qualified_names("executor-wrappers"),
         thread_callbacks=qualified_names("thread-callbacks"),
         free_threaded=free_threaded,
+        follow_libraries=follow_libraries,
+        python=python,
+        library_paths=library_paths,
         test_files=test_files,
         test_policy=test_policy,
         select=select,

@@ -31,6 +31,17 @@ from conclint.analysis.summary import Call, Constant, Effect, Forward, FunctionS
 Loader = Callable[[str], Optional[ModuleSummary]]
 
 
+@dataclass(frozen=True)
+class Libraries:
+    """How to follow calls into installed libraries: the folders they are found in, how
+    a library file is summarised, and which calls the catalogue already knows (a blocking
+    call, a constructor that does no I/O, a method of a known type): those are never
+    followed into their code."""
+
+    roots: Tuple[str, ...]
+    loader: Loader
+    catalogued: Callable[[Call], bool]
+
 
 @dataclass(frozen=True)
 class ClassRef:
@@ -82,12 +93,25 @@ def import_root(path: str, module: str) -> str:
 
 
 class Project:
-    def __init__(self, summaries: Iterable[ModuleSummary], loader: Loader, root: str) -> None:
+    def __init__(
+        self,
+        summaries: Iterable[ModuleSummary],
+        loader: Loader,
+        root: str,
+        libraries: Optional[Libraries] = None,
+        _following: bool = False,
+    ) -> None:
         self.by_path: Dict[str, ModuleSummary] = {}
         for summary in summaries:
             self.by_path[os.path.abspath(summary.path)] = summary
         self.loader = loader
         self.root = os.path.abspath(root)
+        self.libraries = libraries
+        #: This view follows calls into libraries (see :meth:`with_libraries`).
+        self.following = _following and libraries is not None
+        #: Paths of the library modules found (they are followed, never checked).
+        self.library_paths: Set[str] = set()
+        self._view: Optional[Project] = None
         self._locations: Dict[Tuple[Tuple[str, ...], str], Optional[str]] = {}
         self._functions: Dict[int, Dict[str, FunctionSummary]] = {}
         self._classes: Dict[int, Dict[str, Tuple[str, ...]]] = {}
@@ -106,11 +130,34 @@ class Project:
         self.loaded: Set[str] = set()
         self.absent: Set[str] = set()
 
+    def with_libraries(self) -> "Project":
+        """The same project, seen with its libraries: names that no project module defines
+        are looked for in the library folders too, and calls are followed into them. Only
+        CCL110 asks for it; without libraries, the project itself."""
+        if self.libraries is None or self.following:
+            return self
+        if self._view is None:
+            view = Project((), self.loader, self.root, self.libraries, _following=True)
+            # One path, one summary: the view shares what is loaded, and what that depends on.
+            view.by_path = self.by_path
+            view.loaded, view.absent, view.library_paths = self.loaded, self.absent, self.library_paths
+            self._view = view
+        return self._view
+
+    def is_library(self, module: ModuleSummary) -> bool:
+        return os.path.abspath(module.path) in self.library_paths
+
     # -- modules ------------------------------------------------------------------------
     def roots_for(self, summary: ModuleSummary) -> Tuple[str, ...]:
         roots = self._roots.get(id(summary))
         if roots is None:
-            found = [import_root(summary.path, summary.module), self.root, os.path.join(self.root, "src")]
+            if self.following and self.is_library(summary):
+                # A library imports from its own folder and the environment, never the project.
+                found = [import_root(summary.path, summary.module), *self.libraries.roots]  # type: ignore[union-attr]
+            else:
+                found = [import_root(summary.path, summary.module), self.root, os.path.join(self.root, "src")]
+                if self.following:
+                    found.extend(self.libraries.roots)  # type: ignore[union-attr]
             roots = self._roots[id(summary)] = tuple(dict.fromkeys(found))
         return roots
 
@@ -120,6 +167,7 @@ class Project:
             return self._locations[key]
         relative = name.replace(".", os.sep)
         found = None
+        library_roots = self.libraries.roots if self.following else ()  # type: ignore[union-attr]
         for root in roots:
             for candidate in (os.path.join(root, relative + ".py"), os.path.join(root, relative, "__init__.py")):
                 if os.path.isfile(candidate):
@@ -129,6 +177,8 @@ class Project:
                 # of the project pass depends on its absence.
                 self.absent.add(candidate)
             if found:
+                if root in library_roots and found not in self.by_path:
+                    self.library_paths.add(found)
                 break
         self._locations[key] = found
         return found
@@ -139,7 +189,10 @@ class Project:
             return None
         summary = self.by_path.get(path)
         if summary is None and path not in self.by_path:
-            summary = self.loader(path)
+            if path in self.library_paths:
+                summary = self.libraries.loader(path)  # type: ignore[union-attr]
+            else:
+                summary = self.loader(path)
             self.loaded.add(path)
             self.by_path[path] = summary  # type: ignore[assignment]  # None: not loadable
         return summary
@@ -290,6 +343,8 @@ class Project:
             target = self.method(resolved, "__init__") if isinstance(resolved, ClassRef) else resolved
         if target is None or not target.function.transparent:
             return None
+        if self.following and self.libraries.catalogued(call) and self.is_library(target.module):  # type: ignore[union-attr]
+            return None  # the catalogue's word wins over the library's code
         return target
 
     # -- propagation ----------------------------------------------------------------------

@@ -5,16 +5,21 @@ from disk on demand."""
 from __future__ import annotations
 
 import os
+from dataclasses import asdict, replace
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from conclint.analysis import ModuleSummary
-from conclint.analysis.project import Project
-from conclint.cache import Cache, digest
+from conclint.analysis.project import Libraries, Project
+from conclint.analysis.summary import Call
+from conclint.cache import Cache, LibraryCache, digest
 from conclint.diagnostic import Diagnostic
 from conclint.engine import per_file
+from conclint.engine.discovery import module_name_for
+from conclint.engine.libraries import library_roots, without_environment_branches
 from conclint.engine.placing import CallLocator, place
 from conclint.engine.reuse import contents_of, dependencies_unchanged, placed_before, project_inputs, replace_moved, unedited_files
-from conclint.engine.settings import FileResult, Settings
+from conclint.engine.source import MAX_BYTES, decode_lenient
+from conclint.engine.settings import FileResult, Settings, catalogue_for
 from conclint.rules import project_rules_for, without_superseded
 from conclint.rules.interprocedural import ProjectFinding
 
@@ -89,7 +94,7 @@ def _project_pass(
                 pass
         return result.summary
 
-    project = Project(checked, load, root)
+    project = Project(checked, load, root, _libraries(settings, summary_only, root) if needs_libraries(rules) else None)
     locator = CallLocator(project.by_path.get, sources or {})
     # Findings that were already found and placed last time, in files left as they were,
     # keep their positions: placing needs each file's text and ``ast``.
@@ -126,3 +131,59 @@ def _project_pass(
     return diagnostics
 
 
+
+
+def needs_libraries(rules: Sequence[type]) -> bool:
+    return any(getattr(rule, "follows_libraries", False) for rule in rules)
+
+
+def _libraries(settings: Settings, summary_only: Settings, root: str) -> Optional[Libraries]:
+    """What the project pass needs to follow calls into the installed libraries; ``None``
+    when ``follow-libraries = false`` or no library folder exists."""
+    try:
+        roots = library_roots(settings, root)
+    except (OSError, ValueError):
+        roots = ()  # an environment that cannot be looked at: no libraries, as before
+    if not roots:
+        return None
+    cache = LibraryCache(asdict(summary_only))
+
+    def load(path: str) -> Optional[ModuleSummary]:
+        """A library file's summary, from the user cache when its content was seen before
+        (in any project); ``None`` when it cannot be read or parsed."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        if len(data) > MAX_BYTES:
+            return None
+        module = module_name_for(path)
+        content = digest(data)
+        hit, summary = cache.get(content, module)
+        if not hit:
+            summary = per_file.analyze_source(data, path, summary_only, module).summary
+            if summary is not None:
+                text = decode_lenient(data)
+                summary = without_environment_branches(summary, text) if text is not None else summary
+            cache.put(content, module, summary)
+        if summary is not None and summary.path != path:
+            summary = replace(summary, path=path)
+        return summary
+
+    catalogue = catalogue_for(settings.blocking)
+
+    def catalogued(call: Call) -> bool:
+        owner, _, attr = call.callee.rpartition(".")
+        owner = owner[:-2] if owner.endswith("()") else owner
+        if call.bound:
+            return owner in catalogue.types
+        name = call.callee
+        return (
+            name in catalogue.calls
+            or name in catalogue.types
+            or name in catalogue.factories
+            or owner in catalogue.types
+        )
+
+    return Libraries(roots, load, catalogued)

@@ -3,6 +3,7 @@ results. Small frozen data, picklable so that it crosses process boundaries chea
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
@@ -25,6 +26,11 @@ class Settings:
     #: parallel, so CCL201 (cpu-bound-in-thread) is off.
     free_threaded: bool = False
     thread_callbacks: Tuple[str, ...] = ()
+    #: Libraries (CCL110): followed or not, the interpreter to ask for ``sys.path`` and
+    #: extra folders, as absolute paths ("" and (): found at run time).
+    follow_libraries: bool = True
+    python: str = ""
+    library_paths: Tuple[str, ...] = ()
 
     @property
     def triggers(self) -> Optional[Tuple[bytes, ...]]:
@@ -48,7 +54,16 @@ class Settings:
         codes = config.enabled_codes(ALL_RULES)
         if config.free_threaded:
             codes = codes - {"CCL201"}
-        return cls(codes, config.blocking, config.executor_wrappers, config.free_threaded, config.thread_callbacks)
+        return cls(
+            codes,
+            config.blocking,
+            config.executor_wrappers,
+            config.free_threaded,
+            config.thread_callbacks,
+            config.follow_libraries,
+            os.path.join(config.root, os.path.expanduser(config.python)) if config.python else "",
+            tuple(os.path.join(config.root, os.path.expanduser(p)) for p in config.library_paths),
+        )
 
 
 @dataclass

@@ -49,11 +49,20 @@ def short_name(function: FunctionSummary, module: ModuleSummary) -> str:
     return name[: -len(".__init__")] if name.endswith(".__init__") else name
 
 
+def library_name(function: FunctionSummary) -> str:
+    """A library function by its qualified name (``requests.sessions.Session.request``),
+    a constructor by its class's."""
+    name = function.qualname
+    return name[: -len(".__init__")] if name.endswith(".__init__") else name
+
+
 class IndirectBlockingCall(Rule):
     code = "CCL110"
     name = "indirect-blocking-call"
     triggers = (b"async",)  # the caller is an async def of the file
     project_rule: ClassVar[bool] = True
+    #: Follows calls into installed libraries (``follow-libraries``).
+    follows_libraries: ClassVar[bool] = True
     summary = "An `async def` calls a sync function that blocks, directly or through other helpers."
     advice = ASYNC_ADVICE
     what = """Follows calls from the body of an `async def` into the sync functions and
@@ -81,7 +90,22 @@ class IndirectBlockingCall(Rule):
     helper passes on as it came (never bound again in the helper) carries its caller's
     constant: `lookup(name="primary")` does not reach a resolver that `lookup(host=None)`
     calls as `resolve(host, port)` under `if host and port:`. Each call is judged by what
-    it passes: the same helper called with a file name is still reported, at that call."""
+    it passes: the same helper called with a file name is still reported, at that call.
+
+    Calls into installed libraries are followed too (`follow-libraries`, on by default):
+    a name no project module defines is looked for in the environment the project runs
+    in — `library-paths`, then the `sys.path` of the `python` setting's interpreter, of
+    `.venv` at the project root, or of the interpreter conclint runs in — and the library
+    module is summarised with the same per-file pass, only when a call reaches it. The
+    chain marks its steps: `requests.utils.get_netrc_auth() [library] -> os.path.exists()`. The catalogue wins over a library's code: a call it knows (a
+    blocking call, a constructor that does no I/O such as `requests.Session()`, a method
+    of a type it knows) is never followed into its implementation. Library code that runs
+    only on some platforms or Python versions (either branch of an `if` on
+    `sys.platform`, `os.name`, `platform.*`, `sys.version_info`, `IS_WINDOWS`-like flags)
+    or only with an optional package installed (a `try` importing a package from outside
+    the standard library, catching `ImportError`) is not followed. The standard library
+    is not followed: the catalogue says what in it blocks. A library that is not found,
+    or is compiled, is silent; findings are never reported inside library files."""
     why = """Most real event-loop stalls are not a `time.sleep` written in a coroutine; they
     are a coroutine calling a small sync helper that, three calls down and in another
     module, opens a file or queries a database. The loop freezes just the same, and nothing
@@ -112,10 +136,14 @@ class IndirectBlockingCall(Rule):
         return await asyncio.to_thread(load_state, path)
     """
     options = """`executor-wrappers` names more functions that run their callable argument
-    off the event loop; `[tool.conclint.blocking]` extends what counts as blocking."""
+    off the event loop; `[tool.conclint.blocking]` extends what counts as blocking (and
+    stops the search into a library function it names). `follow-libraries = false` turns
+    following installed libraries off; `python` names the interpreter whose `sys.path`
+    holds them and `library-paths` adds folders."""
 
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
+        project = project.with_libraries()
         for module in checked:
             for function in module.functions:
                 if not function.is_async:
@@ -130,18 +158,28 @@ class IndirectBlockingCall(Rule):
                         continue
                     chain = project.blocking_chain(target, call)
                     if chain:
-                        yield cls._finding(module, function, call.call, chain)
+                        yield cls._finding(module, function, call.call, chain, project)
 
     @classmethod
-    def _finding(cls, module: ModuleSummary, caller: FunctionSummary, call: int, chain: List[Hop]) -> ProjectFinding:
-        names = [f"{short_name(hop.function, hop.module)}()" for hop, _ in chain]
+    def _finding(
+        cls, module: ModuleSummary, caller: FunctionSummary, call: int, chain: List[Hop], project: Project
+    ) -> ProjectFinding:
+        names = [
+            f"{library_name(hop.function)}() [library]" if project.is_library(hop.module) else f"{short_name(hop.function, hop.module)}()"
+            for hop, _ in chain
+        ]
         last = chain[-1][1]
         assert isinstance(last, Effect)
         names.append(f"{display_name(last.callee)}()")
         shown = names if len(names) <= MAX_HOPS + 1 else names[:3] + ["..."] + names[-2:]
         callee = chain[0][0]
-        callee_name = short_name(callee.function, callee.module)
-        is_method = "." in callee_name and not callee.function.qualname.endswith(".__init__")
+        callee_name = (
+            library_name(callee.function) if project.is_library(callee.module) else short_name(callee.function, callee.module)
+        )
+        if project.is_library(callee.module):
+            is_method = callee.function.kind == "method" and not callee.function.qualname.endswith(".__init__")
+        else:
+            is_method = "." in callee_name and not callee.function.qualname.endswith(".__init__")
         target = "<object>." + callee_name.rsplit(".", 1)[-1] if is_method else callee_name.rsplit(".", 1)[-1]
         offload = OFFLOAD.get(module.framework, OFFLOAD["asyncio"]).format(name=target)
         message = (
