@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 import libcst as cst
 
 from conclint.analysis.module import ModuleFacts
-from conclint.analysis.scopes import Scope
+from conclint.analysis.scopes import PARAM, Scope
 from conclint.analysis.summary import Arguments, Constant, Forward, Guard
 from conclint.analysis.threads.syntax import child_nodes
 from conclint.knowledge.literals import INSTANCES
@@ -112,19 +112,49 @@ def arguments(call: cst.Call, forwards: Optional[Dict[str, Forward]] = None) -> 
 
 def forwardable(scope: Scope) -> Dict[str, Forward]:
     """The parameters of a function (``self``/``cls`` aside) that it never binds again:
-    an argument naming one passes on what the function was given."""
+    an argument naming one passes on what the function was given. The scope's bindings
+    tell (assignments, loops, ``with``/``except`` names, ``:=``, ``nonlocal`` writes of
+    nested functions); ``p += ...``, which binds no new name there, is looked for in the
+    statements."""
     node = scope.node
     if not isinstance(node, cst.FunctionDef):
         return {}
     params = _parameters(scope, node)
-    if not params:
-        return {}
-    sites = _binding_sites(node, set(params))
-    return {
-        name: Forward(param.name, param.position, param.default)
-        for name, param in params.items()
-        if sites.get(name) == []
+    candidates = {
+        name for name in params if len(scope.bindings.get(name, ())) == 1 and scope.bindings[name][0].kind == PARAM
     }
+    if not candidates:
+        return {}
+    candidates -= _augmented(node.body)
+    return {name: Forward(params[name].name, params[name].position, params[name].default) for name in candidates}
+
+
+def _augmented(body: cst.BaseSuite) -> Set[str]:
+    """Names given ``name += ...`` in a function's own statements (nested defs aside)."""
+    found: Set[str] = set()
+    stack: List[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+                    found.add(small.target.value)
+        elif isinstance(node, cst.SimpleStatementSuite):
+            for small in node.body:
+                if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+                    found.add(small.target.value)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        elif isinstance(node, cst.IndentedBlock):
+            stack.extend(node.body)
+        else:
+            for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
+                part = getattr(node, attr, None)
+                if isinstance(part, (list, tuple)):
+                    stack.extend(part)
+                elif isinstance(part, cst.CSTNode):
+                    stack.append(part)
+    return found
 
 
 def instance_of(kind: str, types: Sequence[str]) -> Optional[bool]:

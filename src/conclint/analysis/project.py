@@ -272,6 +272,15 @@ class Project:
         define it."""
         if depth > MAX_DEPTH:
             return None
+        own = self.functions(cls.module).get(f"{cls.qualname}.{attr}")
+        if own is not None:
+            return FunctionRef(own, cls.module)
+        bases = [base for base in self.classes(cls.module).get(cls.qualname, ()) if base != "builtins.object"]
+        if len(bases) == 1:
+            # One base: the order is the base's own. Resolve only as far as the lookup goes.
+            base = bases[0]
+            resolved = self.symbol(base, cls.module, depth + 1) if base != "?" else None
+            return self.method(resolved, attr, depth + 1) if isinstance(resolved, ClassRef) else None
         for entry in self.mro(cls):
             if isinstance(entry, str):
                 if entry in _NO_METHOD_BASES:
