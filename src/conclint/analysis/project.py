@@ -117,6 +117,7 @@ class Project:
         self._classes: Dict[int, Dict[str, Tuple[str, ...]]] = {}
         self._aliases: Dict[int, Dict[str, str]] = {}
         self._chains: Dict[State, Optional[List[Hop]]] = {}
+        self._loop_chains: Dict[State, Optional[List[Hop]]] = {}
         self._guarded: Dict[int, Tuple[Union[Call, Effect], ...]] = {}
         # Memos keyed by ``id`` of a summary (held in ``by_path`` for the project's life):
         # a big project asks the same questions tens of thousands of times.
@@ -360,18 +361,31 @@ class Project:
     def blocking_chain(self, start: FunctionRef, via: Optional[Call] = None) -> Optional[List[Hop]]:
         """The shortest chain of sync calls from ``start`` to a blocking call, if any; with
         ``via``, the call into ``start``, only through the steps that call can reach."""
+        return self._chain(start, via, _blocking_effects, self._chains)
+
+    def loop_chain(self, start: FunctionRef, via: Optional[Call] = None) -> Optional[List[Hop]]:
+        """The shortest chain of sync calls from ``start`` to a call that starts an event
+        loop (CCL503), not through a function that asks whether a loop is running."""
+        return self._chain(start, via, _loop_effects, self._loop_chains)
+
+    def _chain(self, start: FunctionRef, via: Optional[Call], effects_of, memo) -> Optional[List[Hop]]:
+        """Breadth first from ``start`` through the sync calls each step can reach, to the
+        first function with an effect of ``effects_of`` (``None`` from it: do not go on)."""
         if start.function.is_async:
             return None
         first: State = (start.key, self.cut(via, start), self.env(via, start))
-        if first in self._chains:
-            return self._chains[first]
+        if first in memo:
+            return memo[first]
         previous: Dict[State, Tuple[State, FunctionRef, Call]] = {}
         seen = {first}
         queue = deque([(start, first)])
         while queue:
             current, state = queue.popleft()
             cut, env = state[1], state[2]
-            effect = next((e for e in current.function.effects if e.call not in cut), None)
+            effects = effects_of(current.function)
+            if effects is None:
+                continue
+            effect = next((e for e in effects if e.call not in cut), None)
             if effect is not None:
                 chain: List[Hop] = [(current, effect)]
                 node = state
@@ -380,7 +394,7 @@ class Project:
                     chain.append((parent, call))
                     node = parent_state
                 chain.reverse()
-                self._chains[first] = chain
+                memo[first] = chain
                 return chain
             for call in current.function.calls:
                 if call.call in cut:
@@ -391,14 +405,14 @@ class Project:
                 reached: State = (target.key, self.cut(call, target, env), self.env(call, target, env))
                 if reached in seen:
                     continue
-                if reached in self._chains and self._chains[reached] is None:
-                    continue  # already shown not to block
+                if reached in memo and memo[reached] is None:
+                    continue  # already shown to reach none
                 seen.add(reached)
                 previous[reached] = (state, current, call)
                 queue.append((target, reached))
-        # Nothing reachable blocks: neither does anything on the way.
+        # Nothing reachable has one: neither does anything on the way.
         for visited in seen:
-            self._chains[visited] = None
+            memo[visited] = None
         return None
 
     def cut(self, call: Optional[Call], target: FunctionRef, env: Env = ()) -> FrozenSet[int]:
@@ -440,6 +454,14 @@ class Project:
             if value is not None:
                 values.append((forward.param or f"#{forward.position}", value))
         return tuple(values)
+
+
+def _blocking_effects(function: FunctionSummary) -> Tuple[Effect, ...]:
+    return function.effects
+
+
+def _loop_effects(function: FunctionSummary) -> Optional[Tuple[Effect, ...]]:
+    return None if function.checks_loop else function.loop_runs
 
 
 def _receiver_offset(call: Call, function: FunctionSummary) -> int:

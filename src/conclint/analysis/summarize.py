@@ -14,6 +14,7 @@ from conclint.analysis.scopes import ASSIGN, IMPORT, Scope, Value
 from conclint.analysis.summary import Call as SummaryCall
 from conclint.analysis.summary import Effect, FunctionSummary, ModuleSummary
 from conclint.analysis.threads import summary_fields
+from conclint.knowledge.asyncio_api import LOOP_CHECKS, LOOP_RUNNERS
 
 #: Decorators that return the function itself, or a wrapper that calls it as it is.
 TRANSPARENT_DECORATORS = frozenset(
@@ -60,6 +61,8 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
         indexes = by_function.get(id(scope), [])
         blocking: List[Tuple[int, CallSite, Tuple[str, str]]] = []
         project: List[Tuple[int, CallSite, Value]] = []
+        loop_runs: List[Effect] = []
+        checks_loop = False
         for index in indexes:
             site = facts.calls[index]
             if not facts.runs_in_caller(site):
@@ -69,7 +72,13 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
                 blocking.append((index, site, hit))
                 continue
             value = facts.callee(site)
-            if value is None or value.instance or _outside_project(value.qualname, facts.module_name):
+            if value is None or value.instance:
+                continue
+            if value.qualname in LOOP_RUNNERS:
+                loop_runs.append(Effect("loop", value.qualname, index))
+            elif value.qualname in LOOP_CHECKS:
+                checks_loop = True
+            if _outside_project(value.qualname, facts.module_name):
                 continue
             project.append((index, site, value))
         # The conditions on parameters each of them runs under, for the project pass to cut
@@ -99,6 +108,8 @@ def summarize(facts: ModuleFacts) -> ModuleSummary:
                 calls=tuple(calls),
                 line_hint=indexes[0] if indexes else -1,
                 kind=_kind(scope),
+                loop_runs=tuple(loop_runs) if not scope.is_async else (),
+                checks_loop=checks_loop,
                 **thread_fields.get(id(scope), {}),  # type: ignore[arg-type]
             )
         )

@@ -135,6 +135,13 @@ class FunctionSummary:
     unknown_work: bool = False
     #: Callables it hands to a thread or process.
     handoffs: Tuple[Handoff, ...] = ()
+    # -- event loops (CCL503) ----------------------------------------------------------
+    #: The calls that start an event loop and run it to completion (``asyncio.run``,
+    #: ``loop.run_until_complete``), as effects (category "loop"); and whether the function
+    #: asks whether a loop is running (``asyncio.get_running_loop()``, ``loop.is_running()``):
+    #: a helper that does serves callers inside a loop another way.
+    loop_runs: Tuple[Effect, ...] = ()
+    checks_loop: bool = False
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,22 @@ LOOP_RUNNERS: FrozenSet[str] = frozenset(
     }
 )
 
+#: Calls that ask whether an event loop is running: a sync helper that makes one serves
+#: callers inside a loop another way (a thread, a future) and is not followed by CCL503.
+#: (``get_event_loop`` is not one: it hands back the running loop, whose
+#: ``run_until_complete`` then fails.)
+LOOP_CHECKS: FrozenSet[str] = frozenset(
+    {
+        "asyncio.get_running_loop",
+        "asyncio.events.get_running_loop",
+        "asyncio._get_running_loop",
+        "asyncio.events._get_running_loop",
+        f"{LOOP_TYPE}.is_running",
+        "sniffio.current_async_library",
+        "trio.lowlevel.current_trio_token",
+    }
+)
+
 # --------------------------------------------------------------------------------------
 # What a thread must not call (CCL306 asyncio-from-thread)
 # --------------------------------------------------------------------------------------

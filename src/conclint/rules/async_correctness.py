@@ -253,10 +253,19 @@ class NestedEventLoop(Rule):
     code = "CCL503"
     name = "nested-event-loop"
     triggers = (b"async",)
+    project_rule: ClassVar[bool] = True
+    # The calls in the body of the async def itself are found per file.
+    per_file_part: ClassVar[bool] = True
     summary = "`asyncio.run()` or `loop.run_until_complete()` inside `async def` fails: a loop is already running."
     advice = AWAIT_ADVICE
     what = """Finds `asyncio.run(...)`, `loop.run_until_complete(...)`, `trio.run(...)`
-    and `anyio.run(...)` called in the body of an `async def`."""
+    and `anyio.run(...)` called in the body of an `async def`, and a call from an `async
+    def` to a sync function of the project that reaches one through its calls (across
+    modules, as CCL110 follows them; the message carries the chain). A helper on the way
+    that asks whether a loop is running (`asyncio.get_running_loop()`,
+    `loop.is_running()`) is not followed: it serves a caller inside a loop another way.
+    Not followed either: an awaited call (it returns an awaitable), and code handed to a
+    thread (a thread may run its own loop)."""
     why = """An `async def` runs inside an event loop, and a thread runs one loop at a time:
     `asyncio.run` raises `RuntimeError: asyncio.run() cannot be called from a running event
     loop`, and `run_until_complete` raises too. Code that works around it (nest_asyncio)
@@ -300,6 +309,37 @@ class NestedEventLoop(Rule):
                 "RuntimeError); await the coroutine instead",
                 fix=self._fix(site, value.qualname),
             )
+
+    @classmethod
+    def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
+        for module in checked:
+            for function in module.functions:
+                if not function.is_async:
+                    continue
+                for call in function.calls:
+                    target = project.callee(call, module)
+                    if target is None or target.function.is_async or call.awaited:
+                        continue
+                    chain = project.loop_chain(target, call)
+                    if chain:
+                        yield cls._chain_finding(module, function, call.call, chain)
+
+    @classmethod
+    def _chain_finding(cls, module: ModuleSummary, caller, call: int, chain) -> ProjectFinding:
+        names = [f"{short_name(ref.function, ref.module)}()" for ref, _ in chain]
+        runner = chain[-1][1].callee
+        runner_name = "asyncio.run" if runner.startswith("asyncio.run") else (
+            "loop.run_until_complete" if runner.endswith(".run_until_complete") else runner
+        )
+        names.append(f"{runner_name}()")
+        message = (
+            f"{short_name(caller, module)}() calls {names[0]}, which starts a second event loop while one is running "
+            f"(it raises RuntimeError): {' -> '.join(names)}; await the coroutine instead of running it in a new loop"
+        )
+        trace = tuple(
+            (ref.module.path, step.call, f"{names[i]} calls {names[i + 1]}") for i, (ref, step) in enumerate(chain)
+        )
+        return ProjectFinding(module.path, call, cls.code, message, trace)
 
     def _fix(self, site: CallSite, qualname: str) -> Optional[NodeFix]:
         node = site.node
