@@ -40,8 +40,9 @@ LOOP_RUNNERS: FrozenSet[str] = frozenset(
     }
 )
 
-#: Calls that ask whether an event loop is running: a sync helper that makes one serves
-#: callers inside a loop another way (a thread, a future) and is not followed by CCL503.
+#: Calls that ask whether an event loop is running, or fork: a sync helper that makes one
+#: serves callers inside a loop another way (a thread, a future, a child process) and is
+#: not followed by CCL503.
 #: (``get_event_loop`` is not one: it hands back the running loop, whose
 #: ``run_until_complete`` then fails.)
 LOOP_CHECKS: FrozenSet[str] = frozenset(
@@ -53,6 +54,10 @@ LOOP_CHECKS: FrozenSet[str] = frozenset(
         f"{LOOP_TYPE}.is_running",
         "sniffio.current_async_library",
         "trio.lowlevel.current_trio_token",
+        # A function that forks may run the rest in the child, where asyncio knows no
+        # running loop (it records the pid that runs one): a new loop there is fine.
+        "os.fork",
+        "os.forkpty",
     }
 )
 

@@ -263,7 +263,8 @@ class NestedEventLoop(Rule):
     def` to a sync function of the project that reaches one through its calls (across
     modules, as CCL110 follows them; the message carries the chain). A helper on the way
     that asks whether a loop is running (`asyncio.get_running_loop()`,
-    `loop.is_running()`) is not followed: it serves a caller inside a loop another way.
+    `loop.is_running()`) or forks (`os.fork()`: the child has no running loop) is not
+    followed: it serves a caller inside a loop another way.
     Not followed either: an awaited call (it returns an awaitable), and code handed to a
     thread (a thread may run its own loop)."""
     why = """An `async def` runs inside an event loop, and a thread runs one loop at a time:
