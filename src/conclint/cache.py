@@ -33,7 +33,7 @@ from conclint import __version__
 
 #: Bumped whenever what is pickled changes shape, so that old caches get other file
 #: names (the key digests it) and are dropped, never misread.
-FORMAT = 7
+FORMAT = 8
 KEEP_VARIANTS = 4
 _MAGIC = "conclint-cache"
 

@@ -101,6 +101,8 @@ class Handoff:
     bound: bool  # as in :class:`Call`
     call: int  # index of the handing call among the module's calls
     many: str = ""  # why several run at once ("" when nothing says so)
+    #: A configured thread callback: the library calls it, and may well await a coroutine.
+    callback: bool = False
 
 
 @dataclass(frozen=True)

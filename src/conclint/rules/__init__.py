@@ -8,6 +8,7 @@ from conclint.rules import (
     async_correctness,
     blocking,
     event_loop,
+    executor_coroutines,
     interprocedural,
     process_memory,
     processes,
@@ -18,7 +19,7 @@ from conclint.rules import (
 )
 from conclint.rules.base import Report, Rule
 
-_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness, workload, shared_state, thread_safety, processes, process_memory)
+_MODULES = (tool, blocking, event_loop, interprocedural, async_correctness, executor_coroutines, workload, shared_state, thread_safety, processes, process_memory)
 
 
 def _collect() -> Dict[str, Type[Rule]]:

@@ -71,9 +71,9 @@ def _record(tf: ThreadFacts, handoff: HandoffSite) -> Optional[Handoff]:
         value = tf.lookup.facts.callee(located[1]) if located is not None else None
         if value is None or value.instance or value.qualname.startswith("builtins."):
             return None
-        return Handoff(handoff.kind, handoff.via, value.qualname, value.bound, handoff.index)
+        return Handoff(handoff.kind, handoff.via, value.qualname, value.bound, handoff.index, callback=handoff.callback)
     if target.kind == FUNCTION and target.own_instance:
-        return Handoff(handoff.kind, handoff.via, target.qualname, True, handoff.index)
+        return Handoff(handoff.kind, handoff.via, target.qualname, True, handoff.index, callback=handoff.callback)
     if target.kind in (FUNCTION, CLASS, EXTERNAL) and target.qualname:
-        return Handoff(handoff.kind, handoff.via, target.qualname, target.bound, handoff.index)
+        return Handoff(handoff.kind, handoff.via, target.qualname, target.bound, handoff.index, callback=handoff.callback)
     return None
