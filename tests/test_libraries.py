@@ -128,3 +128,12 @@ def test_library_cache_ignores_corrupt_entries(tmp_path):
     assert cache.get("abc", "m") == (False, None)
     other = LibraryCache({"blocking": [["a.b", "file"]]}, str(tmp_path))
     assert other.key != cache.key
+
+
+def test_python_setting_naming_no_file_warns_and_goes_on(conclint, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.conclint]\npython = "env/bin/python"\n')
+    (tmp_path / "a.py").write_text("import time\n\nasync def f():\n    time.sleep(1)\n")
+    result = conclint("check", "--no-cache", "a.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr  # the findings still come
+    assert "CCL101" in result.stdout
+    assert "pyproject.toml: [tool.conclint] python: 'env/bin/python' is not a file here" in result.stderr

@@ -229,17 +229,7 @@ class Cache:
         self._dirty.clear()
 
     def _write(self, kind: str, payload: Any) -> None:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{kind}-", dir=self.directory)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                pickle.dump({"magic": _MAGIC, "key": self.key, "payload": payload}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self._path(kind))
-        except BaseException:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
-            raise
+        _write_atomically(self._path(kind), f".{kind}-", self.key, payload)
 
     def _mark_folder(self) -> None:
         tag = os.path.join(self.directory, "CACHEDIR.TAG")
@@ -324,16 +314,22 @@ class LibraryCache:
             if not os.path.exists(tag):
                 with open(tag, "w") as handle:
                     handle.write("Signature: 8a477f597d28d172789f06886806bc55\n# conclint library summaries; safe to delete\n")
-            descriptor, temporary = tempfile.mkstemp(prefix=".summary-", dir=os.path.dirname(target))
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    pickle.dump({"magic": _MAGIC, "key": self.key, "payload": summary}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, target)
-            except BaseException:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-                raise
+            _write_atomically(target, ".summary-", self.key, summary)
         except OSError:
             pass  # a cache that cannot be written is only a slower next run
+
+
+def _write_atomically(target: str, prefix: str, key: str, payload: Any) -> None:
+    """Pickle ``payload`` under ``key`` to a temporary file beside ``target``, then move it
+    into place: a reader sees the old file or the new one, never half of one."""
+    descriptor, temporary = tempfile.mkstemp(prefix=prefix, dir=os.path.dirname(target))
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            pickle.dump({"magic": _MAGIC, "key": key, "payload": payload}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

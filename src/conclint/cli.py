@@ -153,8 +153,24 @@ def _resolve_config(args: argparse.Namespace) -> Config:
     return config
 
 
+def _warn_missing_interpreter(config: Config) -> None:
+    """A ``python`` setting that names no file is no error (the same configuration serves
+    machines with and without that environment), but the user should know why no library
+    is followed."""
+    if not config.follow_libraries or not config.python:
+        return
+    interpreter = os.path.join(config.root, os.path.expanduser(config.python))
+    if not os.path.isfile(interpreter):
+        print(
+            f"conclint: warning: {config.source or 'configuration'}: [tool.conclint] python: {config.python!r} "
+            "is not a file here; installed libraries are not followed",
+            file=sys.stderr,
+        )
+
+
 def _check(args: argparse.Namespace) -> int:
     config = _resolve_config(args)
+    _warn_missing_interpreter(config)
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs: expected a positive number")
     if args.diff and args.fix:

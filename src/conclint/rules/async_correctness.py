@@ -13,7 +13,7 @@ from conclint.analysis.threads.syntax import name_uses
 from conclint.analysis.summary import ModuleSummary
 from conclint.knowledge.asyncio_api import LOOP_RUNNERS, LOOP_TYPES, TASK_FACTORIES, is_coroutine_function
 from conclint.rules.base import NodeFix, Rule
-from conclint.rules.interprocedural import ProjectFinding, short_name
+from conclint.rules.interprocedural import ProjectFinding, short_name, sync_calls_from_async
 
 AWAIT_ADVICE = """async is for waiting on I/O, and a coroutine only runs when something
 awaits it or schedules it as a task."""
@@ -263,7 +263,8 @@ class NestedEventLoop(Rule):
     that asks whether a loop is running (`asyncio.get_running_loop()`,
     `loop.is_running()`) or forks (`os.fork()`: the child has no running loop) is not
     followed: it serves a caller inside a loop another way.
-    Not followed either: an awaited call (it returns an awaitable), and code handed to a
+    Not followed either: an awaited call of a sync function or method (it returns an
+    awaitable; an awaited constructor is followed, as CCL110 does), and code handed to a
     thread (a thread may run its own loop)."""
     why = """An `async def` runs inside an event loop, and a thread runs one loop at a time:
     `asyncio.run` raises `RuntimeError: asyncio.run() cannot be called from a running event
@@ -311,17 +312,10 @@ class NestedEventLoop(Rule):
 
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
-        for module in checked:
-            for function in module.functions:
-                if not function.is_async:
-                    continue
-                for call in function.calls:
-                    target = project.callee(call, module)
-                    if target is None or target.function.is_async or call.awaited:
-                        continue
-                    chain = project.loop_chain(target, call)
-                    if chain:
-                        yield cls._chain_finding(module, function, call.call, chain)
+        for module, function, call, target in sync_calls_from_async(project, checked):
+            chain = project.loop_chain(target, call)
+            if chain:
+                yield cls._chain_finding(module, function, call.call, chain)
 
     @classmethod
     def _chain_finding(cls, module: ModuleSummary, caller, call: int, chain) -> ProjectFinding:

@@ -144,21 +144,10 @@ class IndirectBlockingCall(Rule):
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
         project = project.with_libraries()
-        for module in checked:
-            for function in module.functions:
-                if not function.is_async:
-                    continue
-                for call in function.calls:
-                    target = project.callee(call, module)
-                    if target is None or target.function.is_async:
-                        continue
-                    if call.awaited and not target.function.qualname.endswith(".__init__"):
-                        # ``await obj.acquire()`` on a sync def: it returns an awaitable, as
-                        # the sync/async APIs do whose blocking branch runs only without a loop.
-                        continue
-                    chain = project.blocking_chain(target, call)
-                    if chain:
-                        yield cls._finding(module, function, call.call, chain, project)
+        for module, function, call, target in sync_calls_from_async(project, checked):
+            chain = project.blocking_chain(target, call)
+            if chain:
+                yield cls._finding(module, function, call.call, chain, project)
 
     @classmethod
     def _finding(
@@ -196,3 +185,23 @@ class IndirectBlockingCall(Rule):
             for i, (hop, step) in enumerate(chain)
         )
         return ProjectFinding(module.path, call, cls.code, message, trace)
+
+
+def sync_calls_from_async(project: Project, checked: Sequence[ModuleSummary]):
+    """(module, async function, call, sync project function it runs) for every call from
+    the body of an ``async def`` into a sync function of the project: where CCL110 and
+    CCL503 start their chains. An awaited call is left out unless it constructs an object
+    (``await Server(...)`` runs ``__init__`` in full first): ``await obj.acquire()`` on a
+    sync def returns an awaitable, as the sync/async APIs do whose blocking branch runs
+    only without a loop."""
+    for module in checked:
+        for function in module.functions:
+            if not function.is_async:
+                continue
+            for call in function.calls:
+                target = project.callee(call, module)
+                if target is None or target.function.is_async:
+                    continue
+                if call.awaited and not target.function.qualname.endswith(".__init__"):
+                    continue
+                yield module, function, call, target
