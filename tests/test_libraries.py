@@ -39,7 +39,7 @@ def project_without_venv(tmp_path):
 
 def test_chain_marks_library_steps(user_cache):
     result = check_paths([str(LIBUSE)], Config(root=str(LIBUSE)), jobs=1)
-    refresh = next(d for d in result.diagnostics if d.line == 10)
+    refresh = next(d for d in result.diagnostics if d.line == 12)
     assert refresh.message.startswith(
         "refresh() calls fakesdk.client.fetch(), which blocks on network I/O: fakesdk.client.fetch() [library] "
         "-> fakesdk.client._request() [library] -> fakesdk._transport._session() [library] "
@@ -57,7 +57,7 @@ def test_chain_marks_library_steps(user_cache):
 def test_json_trace_points_into_the_library(conclint, user_cache):
     result = conclint("check", "--no-cache", "--output-format", "json", "service.py", cwd=LIBUSE)
     data = json.loads(result.stdout)
-    refresh = next(d for d in data if d["line"] == 10)
+    refresh = next(d for d in data if d["line"] == 12)
     assert [(step["path"].split("site-packages/")[-1], step["line"]) for step in refresh["trace"]] == [
         ("fakesdk/client.py", 9),
         ("fakesdk/client.py", 13),
@@ -65,9 +65,16 @@ def test_json_trace_points_into_the_library(conclint, user_cache):
     ]
 
 
+def test_library_coroutines_dropped(user_cache):
+    result = check_paths([str(LIBUSE)], Config(root=str(LIBUSE)), jobs=1)
+    found = {(d.line, d.message.split(" is an async def")[0]) for d in result.diagnostics if d.code == "CCL501"}
+    assert found == {(52, "fakesdk.aio.send()"), (53, "fakesdk.aio.AsyncClient.ping()"), (63, "fakesdk.aio.send()")}
+
+
 def test_follow_libraries_off(user_cache):
     result = check_paths([str(LIBUSE)], Config(root=str(LIBUSE), follow_libraries=False), jobs=1)
     assert ccl110(result) == []
+    assert [d for d in result.diagnostics if d.code == "CCL501"] == []
     assert not user_cache.exists()
 
 
@@ -75,7 +82,7 @@ def test_library_paths_setting(tmp_path, user_cache):
     root = project_without_venv(tmp_path / "project")
     assert ccl110(check_paths([str(root)], Config(root=str(root)), jobs=1)) == []
     config = Config(root=str(root), library_paths=(os.path.relpath(SITE, root),))
-    assert ccl110(check_paths([str(root)], config, jobs=1)) == [("service.py", 10), ("service.py", 14), ("service.py", 46)]
+    assert ccl110(check_paths([str(root)], config, jobs=1)) == [("service.py", 12), ("service.py", 16), ("service.py", 48)]
 
 
 def test_python_setting_asks_the_interpreter(tmp_path, user_cache, monkeypatch):
@@ -83,7 +90,7 @@ def test_python_setting_asks_the_interpreter(tmp_path, user_cache, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(SITE))
     config = Config(root=str(root), python=sys.executable)
     assert str(SITE) in library_roots(Settings.from_config(config), str(root))
-    assert ccl110(check_paths([str(root)], config, jobs=1)) == [("service.py", 10), ("service.py", 14), ("service.py", 46)]
+    assert ccl110(check_paths([str(root)], config, jobs=1)) == [("service.py", 12), ("service.py", 16), ("service.py", 48)]
     # An interpreter that cannot be run: no libraries, no error.
     broken = Config(root=str(root), python="no-such-python")
     assert library_roots(Settings.from_config(broken), str(root)) == ()

@@ -13,7 +13,7 @@ from conclint.analysis.threads.syntax import name_uses
 from conclint.analysis.summary import ModuleSummary
 from conclint.knowledge.asyncio_api import LOOP_RUNNERS, LOOP_TYPES, TASK_FACTORIES, is_coroutine_function
 from conclint.rules.base import NodeFix, Rule
-from conclint.rules.interprocedural import ProjectFinding, short_name, sync_calls_from_async
+from conclint.rules.interprocedural import ProjectFinding, library_name, short_name, sync_calls_from_async
 
 AWAIT_ADVICE = """async is for waiting on I/O, and a coroutine only runs when something
 awaits it or schedules it as a task."""
@@ -27,6 +27,8 @@ class UnawaitedCoroutine(Rule):
     project_rule: ClassVar[bool] = True
     # The standard library's coroutine functions are found per file.
     per_file_part: ClassVar[bool] = True
+    #: Knows the ``async def``s of installed libraries (``follow-libraries``).
+    follows_libraries: ClassVar[bool] = True
     summary = "A call to an `async def` whose coroutine is dropped: the body never runs."
     advice = AWAIT_ADVICE
     what = """Finds a call of an `async def` function or method that conclint can resolve
@@ -47,7 +49,14 @@ class UnawaitedCoroutine(Rule):
     A method is reported only when the type of its object is known (made by its
     constructor, annotated, or the loop from `asyncio.get_running_loop()`).
     `asyncio.gather`, `asyncio.ensure_future` and `loop.run_in_executor` return futures
-    that run anyway: they are not coroutine functions."""
+    that run anyway: they are not coroutine functions.
+
+    It knows the `async def`s of installed libraries too (`follow-libraries`, as CCL110
+    finds them: the environment's `sys.path`, the `python` setting, `.venv`): a call such
+    as `client.ping()` on an object of a library class whose `ping` is an `async def`,
+    written as a statement of its own in async code, or in sync code of a file that
+    mentions `async`. A library function that is a plain `def` returning an awaitable,
+    or one behind a decorator conclint does not know, is not reported."""
     why = """Calling an `async def` does not run it: it creates a coroutine object, and
     nothing happens until that object is awaited or scheduled. Python only warns "coroutine
     ... was never awaited" at run time, when garbage collection finds it — if anyone reads
@@ -69,6 +78,9 @@ class UnawaitedCoroutine(Rule):
     fix_safety = """Unsafe: adds `await` in front of the call (only inside `async def`). Awaiting
     makes the caller wait for the callee to finish, which may not be what was meant;
     scheduling it with `asyncio.create_task` (and keeping the task) is the other choice."""
+    options = """`follow-libraries = false` keeps it to the project's and the standard library's
+    coroutine functions; `python` and `library-paths` say where the libraries are (as for
+    CCL110)."""
     VALID = (
         "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
         "import asyncio\nasync def f(a, b):\n    asyncio.gather(a, b)\n",
@@ -108,6 +120,7 @@ class UnawaitedCoroutine(Rule):
 
     @classmethod
     def check_project(cls, project: Project, checked: Sequence[ModuleSummary]) -> Iterator[ProjectFinding]:
+        project = project.with_libraries()
         for module in checked:
             for function in module.functions:
                 for call in function.calls:
@@ -116,11 +129,14 @@ class UnawaitedCoroutine(Rule):
                     target = project.callee(call, module)
                     if target is None or not target.function.is_async:
                         continue
-                    if not function.is_async and target.module is not module:
+                    library = project.is_library(target.module)
+                    if not function.is_async and target.module is not module and not library:
                         # From sync code only within a module: a sync-only file is not
                         # analysed at all (it cannot hold its own findings otherwise).
+                        # A library's coroutine is reported from any file that mentions
+                        # async, as the standard library's are.
                         continue
-                    name = short_name(target.function, target.module)
+                    name = library_name(target.function) if library else short_name(target.function, target.module)
                     if function.is_async:
                         remedy = "await it, or schedule it with asyncio.create_task(...) and keep the task"
                         fix = ("Add await", "unsafe", "await ")
