@@ -32,7 +32,14 @@ reported. A name bound more than once keeps its type where every binding agrees 
 a single binding reaches the call straight before it; otherwise conclint stays silent."""
 
 
+#: What ``open()`` and its kin return is known to be a file, not which kind: the mode
+#: decides (text, buffered binary, raw). Messages say "file" rather than a wrong class.
+_OPENED_FILE = "io.TextIOWrapper."
+
+
 def display_name(qualname: str) -> str:
+    if qualname.startswith(_OPENED_FILE):
+        return "file." + qualname[len(_OPENED_FILE):]
     return qualname[len("builtins."):] if qualname.startswith("builtins.") else qualname
 
 
