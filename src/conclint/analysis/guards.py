@@ -157,8 +157,15 @@ def _augmented(body: cst.BaseSuite) -> Set[str]:
     return found
 
 
+#: An argument that is not a constant, taken to be some value other than ``None`` (its
+#: type and truth value unknown): how the project's arguments to a library are read.
+PASSED = Constant("value")
+
+
 def instance_of(kind: str, types: Sequence[str]) -> Optional[bool]:
     """``isinstance(value, types)`` for a constant of ``kind``; ``None`` when not decided."""
+    if kind == PASSED.kind:
+        return None
     open_ = False
     for name in types:
         instances = INSTANCES.get(name)

@@ -12,7 +12,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from conclint.analysis.scopes import ASSIGN, WITH, Resolver, Scope, Value
-from conclint.knowledge.blocking import FILE
+from conclint.knowledge.blocking import CONNECT_WHEN_GIVEN_A_HOST, FILE
 from conclint.knowledge.catalogue import Catalogue
 
 FRAMEWORKS = ("asyncio", "trio", "anyio")
@@ -88,6 +88,11 @@ def _non_blocking_form(call: cst.Call, method: str) -> bool:
         if (named == keyword or (named is None and index == 0 and method != "put") or (named is None and index == 1 and method == "put")):
             return isinstance(arg.value, cst.Name) and arg.value.value == "False"
     return False
+
+
+def _given_a_host(call: cst.Call) -> bool:
+    """``SMTP(host)``, ``Telnet(host="h")``, or arguments it cannot see (``*args``)."""
+    return any(arg.keyword is None or arg.keyword.value == "host" or arg.star for arg in call.args)
 
 
 def dotted_name(expr: cst.BaseExpression) -> Optional[str]:
@@ -202,6 +207,10 @@ class ModuleFacts:
             )
         if category is None or _non_blocking_form(site.node, value.attr):
             return None
+        if not value.bound and value.qualname in CONNECT_WHEN_GIVEN_A_HOST and not _given_a_host(site.node):
+            return None
+        if value.attr == "wrap_socket" and self._wraps_a_new_socket(site):
+            return None
         if category == FILE and self._on_memory(site, value):
             return None
         if value.bound and value.attr == "put" and value.owner in BOUNDED_QUEUES:
@@ -210,6 +219,18 @@ class ModuleFacts:
         if value.bound and value.owner in SOCKETS and self._non_blocking_socket(site):
             return None
         return value.qualname, category
+
+    def _wraps_a_new_socket(self, site: CallSite) -> bool:
+        """``context.wrap_socket(socket.socket())``: a socket made right there is not
+        connected yet, so there is no handshake to wait for (it happens on ``connect``)."""
+        for arg in site.node.args:
+            if arg.keyword is None or arg.keyword.value == "sock":
+                made = arg.value
+                if not isinstance(made, cst.Call):
+                    return False
+                maker = self.resolve(made.func, site.scope)
+                return maker is not None and not maker.instance and maker.qualname in SOCKETS
+        return False
 
     def _non_blocking_socket(self, site: CallSite) -> bool:
         """The receiver is made non-blocking somewhere in the module (``self.socket.

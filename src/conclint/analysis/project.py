@@ -25,7 +25,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
-from conclint.analysis.guards import falsified
+from conclint.analysis.guards import PASSED, falsified
 from conclint.analysis.summary import Call, Constant, Effect, Forward, FunctionSummary, ModuleSummary
 
 Loader = Callable[[str], Optional[ModuleSummary]]
@@ -426,10 +426,14 @@ class Project:
         if not guarded or call is None or call.arguments is None:
             return _NONE_CUT
         offset = _receiver_offset(call, target.function)
+        # A library's parameter tests choose between options: an argument the project
+        # passes (not a constant) is taken to be a value, not None -- a client handed in
+        # rather than one the library makes.
+        given = PASSED if self.following and self.is_library(target.module) else None
         found = [
             step.call
             for step in guarded
-            if any(falsified(g, _passed(call, g.param, g.position, g.default, offset, env)) for g in step.guards)
+            if any(falsified(g, _passed(call, g.param, g.position, g.default, offset, env, given)) for g in step.guards)
         ]
         return frozenset(found) if found else _NONE_CUT
 
@@ -475,26 +479,34 @@ def _receiver_offset(call: Call, function: FunctionSummary) -> int:
     return 1 if function.qualname.endswith(".__init__") and not call.callee.endswith(".__init__") else 0
 
 
-def _passed(call: Call, param: str, position: int, default: Optional[Constant], offset: int, env: Env) -> Optional[Constant]:
+def _passed(
+    call: Call,
+    param: str,
+    position: int,
+    default: Optional[Constant],
+    offset: int,
+    env: Env,
+    given: Optional[Constant] = None,
+) -> Optional[Constant]:
     """The constant the call gives a parameter of its callee (its default when it gives
     none): an argument that is a constant, or a parameter of the caller passed on, whose
-    constant ``env`` holds; ``None`` when that is not a constant or not known."""
+    constant ``env`` holds; for another argument, ``given`` (``None``: not known)."""
     args = call.arguments
     assert args is not None
     if param and param in args.keywords:
-        return args.constant(param) or _forwarded(args.forward(param), env)
+        return args.constant(param) or _forwarded(args.forward(param), env, given)
     if position >= 0:
         index = position - offset
         if index < 0:
             return None
         if index < args.positional:
-            return args.constant(index) or _forwarded(args.forward(index), env)
+            return args.constant(index) or _forwarded(args.forward(index), env, given)
     return default
 
 
-def _forwarded(forward: Optional[Forward], env: Env) -> Optional[Constant]:
+def _forwarded(forward: Optional[Forward], env: Env, given: Optional[Constant] = None) -> Optional[Constant]:
     if forward is None:
-        return None
+        return given
     name = forward.param or f"#{forward.position}"
     for held, value in env:
         if held == name:

@@ -15,7 +15,7 @@ from typing import Dict, Optional, Tuple, Union
 class Constant:
     """A constant a call passes, or a parameter's default: ``None``, a literal, a display."""
 
-    kind: str  # "None", "bool", "int", "float", "complex", "str", "bytes", "dict", "list", "tuple", "set"
+    kind: str  # "None", "bool", "int", "float", "complex", "str", "bytes", "dict", "list", "tuple", "set"; "value": not a constant, not None
     truthy: Optional[bool] = None  # its truth value, when it cannot change
 
 

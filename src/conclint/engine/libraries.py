@@ -15,12 +15,11 @@ import ast
 import glob
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import replace
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 from conclint.analysis.positions import call_spans
 from conclint.analysis.summary import ModuleSummary
@@ -100,30 +99,21 @@ def _ask(python: str, mtime_ns: int, pythonpath: str) -> Optional[Tuple[str, ...
     return tuple(path)
 
 
-# -- what a library does only on some platforms or with some optional package -----------
-_ENVIRONMENT_ATTRIBUTES = {("sys", "platform"), ("sys", "version_info"), ("sys", "implementation"), ("os", "name")}
-_ENVIRONMENT_FLAG = re.compile(r"(?i)^_*(is_?)?(win(32|dows)?|mac(os)?|darwin|linux|posix|nt|py_?[23]\d*|pypy|cpython|jython)_*$")
+# -- what a library does only on some paths -------------------------------------------------
+# A library is written for callers conclint does not see: its branches are options (a
+# client passed in or made here, a path or an open file, a cached value or a first load),
+# and which one the project's call selects is rarely visible. Measured on homeassistant's
+# integrations, chains through library branches were mostly infeasible for the arguments
+# given, so only the path a library function always takes is followed.
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
-
-
-def _environment_test(test: ast.AST) -> bool:
-    """``sys.platform == "win32"``, ``os.name == "nt"``, ``platform.system()``,
-    ``sys.version_info >= (3, 8)``, ``IS_WINDOWS``, ``PY2``: which branch runs depends on
-    where the library is installed, not on what the project passes."""
-    for node in ast.walk(test):
-        if isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Name) and (
-                (node.value.id, node.attr) in _ENVIRONMENT_ATTRIBUTES or node.value.id == "platform"
-            ):
-                return True
-            if _ENVIRONMENT_FLAG.match(node.attr):
-                return True
-        elif isinstance(node, ast.Name) and _ENVIRONMENT_FLAG.match(node.id):
-            return True
-    return False
-
-
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+Span = Tuple[Tuple[int, int], Tuple[int, int]]
+
+
+def _span(first: ast.AST, last: Optional[ast.AST] = None) -> Span:
+    last = last or first
+    return (first.lineno, first.col_offset), (last.end_lineno or last.lineno, last.end_col_offset or 0)  # type: ignore[attr-defined]
 
 
 def _optional_import(node: ast.Try) -> bool:
@@ -145,23 +135,95 @@ def _optional_import(node: ast.Try) -> bool:
     return False
 
 
-def without_environment_branches(summary: ModuleSummary, text: str) -> ModuleSummary:
-    """The library summary less the blocking calls and calls that run only on some
-    platforms, Python versions or with an optional package installed (inside an ``if`` on
-    the platform, either branch; a ``try`` that imports a package outside the standard
-    library and catches ``ImportError``, all of it): where
-    conclint cannot tell whether the project's environment takes that path, it does not
-    follow it."""
+def _returns(body: List[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], ast.Return)
+
+
+def _parameter_test(test: ast.AST, params: Set[str]) -> bool:
+    """``p``, ``not p``, ``p is None``, ``p is not None``, ``isinstance(p, T)`` and their
+    ``and``/``or`` on parameters: the project pass decides these guards from what each
+    call passes, so they are left to it."""
+    if isinstance(test, ast.Name):
+        return test.id in params
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _parameter_test(test.operand, params)
+    if isinstance(test, ast.BoolOp):
+        return all(_parameter_test(value, params) for value in test.values)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot)):
+        left, right = test.left, test.comparators[0]
+        none = lambda node: isinstance(node, ast.Constant) and node.value is None  # noqa: E731
+        return (none(right) and _parameter_test(left, params)) or (none(left) and _parameter_test(right, params))
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" and test.args:
+        return isinstance(test.args[0], ast.Name) and test.args[0].id in params
+    return False
+
+
+def conditional_regions(tree: ast.AST) -> List[Span]:
+    """The source regions that run only on some paths through their function: the
+    branches of ``if`` and of conditional expressions, the operands of ``and``/``or``
+    after the first, ``while`` bodies, ``except`` handlers, ``match`` cases, the elements
+    of a comprehension with a filter, what follows an ``if`` that may ``return``, and all
+    of a ``try`` that imports an optional package. Tests themselves always run. The
+    branches of an ``if`` on the function's parameters are kept: the project pass decides
+    those guards from each call's arguments."""
+    regions: List[Span] = []
+
+    def visit(node: ast.AST, params: Set[str]) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = node.args
+            params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        if isinstance(node, ast.IfExp):
+            regions.extend((_span(node.body), _span(node.orelse)))
+        elif isinstance(node, (ast.If, ast.While)) and not (isinstance(node, ast.If) and _parameter_test(node.test, params)):
+            for block in (node.body, node.orelse):
+                if block:
+                    regions.append(_span(block[0], block[-1]))
+        elif isinstance(node, ast.BoolOp):
+            regions.extend(_span(value) for value in node.values[1:])
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            if _optional_import(node):  # type: ignore[arg-type]
+                regions.append(_span(node))
+            else:
+                regions.extend(_span(handler) for handler in node.handlers)  # type: ignore[attr-defined]
+        elif type(node).__name__ == "match_case":
+            regions.append(_span(node.pattern, node.body[-1]))  # type: ignore[attr-defined]
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            if any(generator.ifs for generator in node.generators):
+                parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+                regions.extend(_span(part) for part in parts)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for i, statement in enumerate(block[:-1]):
+                if (
+                    isinstance(statement, ast.If)
+                    and (_returns(statement.body) or _returns(statement.orelse))
+                    and not _parameter_test(statement.test, params)
+                ):
+                    regions.append(_span(block[i + 1], block[-1]))
+                    break
+        for child in ast.iter_child_nodes(node):
+            visit(child, params)
+
+    visit(tree, set())
+    return regions
+
+
+def on_every_path(summary: ModuleSummary, text: str) -> ModuleSummary:
+    """The library summary less the blocking calls and calls that run only on some paths
+    (:func:`conditional_regions`): where the project's arguments, the environment or the
+    library's own state decide whether a step runs, conclint cannot tell that the
+    project's call takes it, and does not follow it."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return summary
-    regions = []
-    for node in ast.walk(tree):
-        if (isinstance(node, (ast.If, ast.IfExp, ast.While)) and _environment_test(node.test)) or (
-            isinstance(node, ast.Try) and _optional_import(node)
-        ):
-            regions.append(((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0)))
+    try:
+        regions = conditional_regions(tree)
+    except RecursionError:
+        # Nested too deep to tell its paths apart: follow nothing in it.
+        return replace(summary, functions=tuple(replace(f, effects=(), calls=()) for f in summary.functions))
     if not regions:
         return summary
     spans = call_spans(text, summary.call_count, tree)

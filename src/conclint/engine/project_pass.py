@@ -15,7 +15,7 @@ from conclint.cache import Cache, LibraryCache, digest
 from conclint.diagnostic import Diagnostic
 from conclint.engine import per_file
 from conclint.engine.discovery import module_name_for
-from conclint.engine.libraries import library_roots, without_environment_branches
+from conclint.engine.libraries import library_roots, on_every_path
 from conclint.engine.placing import CallLocator, place
 from conclint.engine.reuse import contents_of, dependencies_unchanged, placed_before, project_inputs, replace_moved, unedited_files
 from conclint.engine.source import MAX_BYTES, decode_lenient
@@ -165,7 +165,7 @@ def _libraries(settings: Settings, summary_only: Settings, root: str) -> Optiona
             summary = per_file.analyze_source(data, path, summary_only, module).summary
             if summary is not None:
                 text = decode_lenient(data)
-                summary = without_environment_branches(summary, text) if text is not None else summary
+                summary = on_every_path(summary, text) if text is not None else summary
             cache.put(content, module, summary)
         if summary is not None and summary.path != path:
             summary = replace(summary, path=path)

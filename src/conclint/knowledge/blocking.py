@@ -89,6 +89,10 @@ _URLLIB3_POOLS = (
 )
 _SMTP = ("smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP")
 _FTP = ("ftplib.FTP", "ftplib.FTP_TLS")
+#: Constructors that connect only when given a host (first argument or ``host=``):
+#: ``Telnet()`` and ``SMTP()`` make an unconnected object, for ``open()``/``connect()``
+#: later.
+CONNECT_WHEN_GIVEN_A_HOST = frozenset(_SMTP + _FTP + ("telnetlib.Telnet",))
 _POP = ("poplib.POP3", "poplib.POP3_SSL")
 _IMAP = ("imaplib.IMAP4", "imaplib.IMAP4_SSL")
 _SSH_CLIENTS = ("paramiko.SSHClient", "paramiko.client.SSHClient")
@@ -173,8 +177,8 @@ BLOCKING_CALLS: Dict[str, str] = {
     "websocket.create_connection": NETWORK,
 
     # ---- network: mail, FTP, telnet, message brokers -------------------------------------
-    # These constructors connect when given a host, which is how they are nearly always
-    # called (``smtplib.SMTP("mail.example.com")``); POP3 and IMAP4 always connect.
+    # These constructors connect when given a host (``smtplib.SMTP("mail.example.com")``),
+    # and only then (CONNECT_WHEN_GIVEN_A_HOST); POP3 and IMAP4 always connect.
     **{name: NETWORK for name in _SMTP + _FTP + _POP + _IMAP},
     "telnetlib.Telnet": NETWORK,
     "pika.BlockingConnection": NETWORK,
