@@ -186,7 +186,10 @@ class BlockingNetworkCall(BlockingCallRule):
     `ftplib`, ...) in the body of an `async def`, including methods of client objects
     whose constructor conclint can see (`s = requests.Session(); s.get(url)`). A socket
     made non-blocking (`setblocking(False)`, `settimeout(0)`) raises instead of waiting:
-    its calls are not reported.""" + RECEIVER_TYPES
+    its calls are not reported. `smtplib.SMTP()`, `ftplib.FTP()` and `telnetlib.Telnet()`
+    connect only when given a host (its `connect()`/`open()` is reported instead), and
+    `context.wrap_socket(socket.socket(...))` wraps a socket not yet connected, so it
+    does no handshake.""" + RECEIVER_TYPES
     why = """A synchronous client waits for the network on the event loop's thread; for
     the whole round trip no other task runs. Network waits are exactly what async is
     for, so use a client that awaits."""

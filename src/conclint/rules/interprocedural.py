@@ -99,11 +99,17 @@ class IndirectBlockingCall(Rule):
     module is summarised with the same per-file pass, only when a call reaches it. The
     chain marks its steps: `requests.utils.get_netrc_auth() [library] -> os.path.exists()`. The catalogue wins over a library's code: a call it knows (a
     blocking call, a constructor that does no I/O such as `requests.Session()`, a method
-    of a type it knows) is never followed into its implementation. Library code that runs
-    only on some platforms or Python versions (either branch of an `if` on
-    `sys.platform`, `os.name`, `platform.*`, `sys.version_info`, `IS_WINDOWS`-like flags)
-    or only with an optional package installed (a `try` importing a package from outside
-    the standard library, catching `ImportError`) is not followed. The standard library
+    of a type it knows) is never followed into its implementation. In a library, only the
+    path a function always takes is followed: a library is written for callers conclint
+    does not see, and its branches are options (a client handed in or made here, a path
+    or an open buffer, a cached value or a first load, a platform). So a step under an
+    `if` or `while`, a conditional expression, the right of `and`/`or`, an `except`
+    handler, a `match` case, a filtered comprehension, after an `if` that may `return`, or
+    in a `try` importing an optional package (catching `ImportError`) is not followed.
+    The one exception is an `if` on the function's own parameters, which is decided as in
+    project code from what the call passes; there an argument that is not a constant
+    counts as a value other than `None` (`connect(host, session=my_session)` does not
+    reach the connection `connect` makes under `if session is None:`). The standard library
     is not followed: the catalogue says what in it blocks. A library that is not found,
     or is compiled, is silent; findings are never reported inside library files."""
     why = """Most real event-loop stalls are not a `time.sleep` written in a coroutine; they
