@@ -146,3 +146,53 @@ def test_python_setting_naming_no_file_warns_and_goes_on(conclint, tmp_path):
     assert result.returncode == 1, result.stderr  # the findings still come
     assert "CCL101" in result.stdout
     assert "pyproject.toml: [tool.conclint] python: 'env/bin/python' is not a file here" in result.stderr
+
+
+def test_conditional_regions_keep_only_the_path_always_taken():
+    import ast
+
+    from conclint.engine.libraries import conditional_regions
+
+    source = (
+        "def f(path, flag=None):\n"
+        "    always(path)\n"  # 2
+        "    if flag:\n"
+        "        on_parameter()\n"  # 4: an if on a parameter is the project pass's to decide
+        "    if ready():\n"  # 5: the test always runs
+        "        in_branch()\n"  # 6
+        "    while more():\n"
+        "        looped()\n"  # 8
+        "    items = [made(x) for x in path if x]\n"  # 9: filtered element
+        "    every = [made(x) for x in path]\n"  # 10
+        "    match path:\n"
+        "        case 1:\n"
+        "            matched()\n"  # 13
+        "    try:\n"
+        "        attempted()\n"  # 15
+        "    except OSError:\n"
+        "        handled()\n"  # 17
+        "    value = first() or second()\n"  # 18: second() only
+        "    if cached():\n"
+        "        return value\n"
+        "    after_return()\n"  # 21
+    )
+    regions = conditional_regions(ast.parse(source))
+
+    def conditional(line, text):
+        column = source.splitlines()[line - 1].index(text)
+        return any(start <= (line, column) < end for start, end in regions)
+
+    assert not conditional(2, "always")
+    assert not conditional(4, "on_parameter")
+    assert not conditional(5, "ready")
+    assert conditional(6, "in_branch")
+    assert not conditional(7, "more")
+    assert conditional(8, "looped")
+    assert conditional(9, "made")
+    assert not conditional(10, "made")
+    assert conditional(13, "matched")
+    assert not conditional(15, "attempted")
+    assert conditional(17, "handled")
+    assert not conditional(18, "first")
+    assert conditional(18, "second")
+    assert conditional(21, "after_return")
