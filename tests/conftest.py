@@ -1,7 +1,9 @@
+import importlib
 import os
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,20 @@ def conclint():
         return run([tool("conclint"), *args], cwd=cwd, input=input)
 
     return _run
+
+
+def lookup_name(name: str):
+    """The object a dotted name of an importable module names: import the longest
+    importable prefix of ``name`` and walk the rest (``ImportError`` when none imports)."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                found = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            found = getattr(found, attr)
+        return found
+    raise ImportError(name)

@@ -9,20 +9,8 @@ import pytest
 
 from conclint.analysis.threads.syntax import STDLIB
 from conclint.knowledge import cpu as K
+from conftest import lookup_name
 
-
-def _lookup(name):
-    """The object a dotted name of the standard library names."""
-    parts = name.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            found = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attr in parts[cut:]:
-            found = getattr(found, attr)
-        return found
-    raise ImportError(name)
 
 
 @pytest.mark.parametrize("name", sorted(K.GIL_HOLDING_CALLS))
@@ -30,7 +18,7 @@ def test_gil_holding_calls_exist(name):
     base = name.rstrip(".")
     if base.split(".", 1)[0] not in STDLIB:
         pytest.skip("a third-party package")
-    found = _lookup(base)
+    found = lookup_name(base)
     assert callable(found) or name.endswith("."), name
 
 

@@ -5,15 +5,14 @@ dotted names, factories that lead somewhere, no constructor that does no I/O, no
 non-blocking method, no async-library name, and every standard-library name real.
 """
 
-import importlib
 import re
 import sys
-import warnings
 
 import pytest
 
 from conclint.knowledge import alternatives, blocking
 from conclint.knowledge.catalogue import CATEGORIES, Catalogue
+from conftest import lookup_name
 
 CALLS = blocking.BLOCKING_CALLS
 METHODS = blocking.BLOCKING_METHODS
@@ -290,7 +289,7 @@ def test_file_object_argument_is_where_the_signature_has_it(name):
 
     assert CALLS.get(name) == blocking.FILE, name
     keyword, position = blocking.FILE_OBJECT_ARGUMENTS[name]
-    parameters = list(inspect.signature(_lookup(name)).parameters.values())
+    parameters = list(inspect.signature(lookup_name(name)).parameters.values())
     assert parameters[position].name == keyword, name
     assert parameters[position].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, name
 
@@ -376,20 +375,6 @@ def _not_everywhere(name: str) -> bool:
     return any(".".join(parts[:i]) in NOT_EVERYWHERE for i in range(1, len(parts) + 1))
 
 
-def _lookup(name: str):
-    """Import the longest importable module prefix of ``name`` and walk the rest."""
-    parts = name.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ImportError(name)
 
 
 def _stdlib_names():
@@ -406,7 +391,7 @@ def _stdlib_names():
 @pytest.mark.parametrize("name", _stdlib_names())
 def test_stdlib_name_exists(name):
     try:
-        obj = _lookup(name)
+        obj = lookup_name(name)
     except (ImportError, AttributeError):
         if _not_everywhere(name):
             pytest.skip(f"{name} is not on this platform or Python version")
@@ -422,7 +407,7 @@ def _stdlib_methods():
 @pytest.mark.parametrize("name", _stdlib_methods())
 def test_stdlib_method_exists(name):
     try:
-        cls = _lookup(owner(name))
+        cls = lookup_name(owner(name))
     except (ImportError, AttributeError):
         if _not_everywhere(name):
             pytest.skip(f"{owner(name)} is not on this platform or Python version")
@@ -453,7 +438,7 @@ from conclint.knowledge import asyncio_api  # noqa: E402
 def test_stdlib_coroutine_function_is_one(name):
     import inspect
 
-    assert inspect.iscoroutinefunction(_lookup(name)), name
+    assert inspect.iscoroutinefunction(lookup_name(name)), name
     assert asyncio_api.is_coroutine_function(name, bound=False)
 
 
@@ -463,7 +448,7 @@ def test_stdlib_coroutine_function_is_one(name):
 def test_stdlib_coroutine_method_is_one(name):
     import inspect
 
-    cls = _lookup(owner(name))
+    cls = lookup_name(owner(name))
     assert isinstance(cls, type), name
     assert inspect.iscoroutinefunction(getattr(cls, name.rsplit(".", 1)[1])), name
     assert asyncio_api.is_coroutine_function(name, bound=True)
@@ -479,5 +464,5 @@ def test_stdlib_coroutine_method_is_one(name):
 def test_future_returning_calls_are_not_coroutine_functions(name, bound):
     import inspect
 
-    assert not inspect.iscoroutinefunction(_lookup(name))
+    assert not inspect.iscoroutinefunction(lookup_name(name))
     assert not asyncio_api.is_coroutine_function(name, bound)
