@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from conclint.analysis.guards import PASSED, falsified
-from conclint.analysis.summary import Call, Constant, Effect, Forward, FunctionSummary, ModuleSummary
+from conclint.analysis.passing import Env, passed_value, receiver_offset
+from conclint.analysis.summary import Call, Effect, Forward, FunctionSummary, ModuleSummary
 
 Loader = Callable[[str], Optional[ModuleSummary]]
 
@@ -66,9 +67,6 @@ Symbol = Union[FunctionRef, ClassRef]
 Hop = Tuple[FunctionRef, Union[Call, Effect]]
 
 MAX_DEPTH = 16
-
-#: The constants a function's forwarded parameters hold on one path: (name, constant).
-Env = Tuple[Tuple[str, Constant], ...]
 
 #: What a chain is searched from: a function, the steps (call indexes) of it that the call
 #: into it cannot reach, and the constants of the parameters it passes on.
@@ -385,7 +383,9 @@ class Project:
             effects = effects_of(current.function)
             if effects is None:
                 continue
-            effect = next((e for e in effects if e.call not in cut), None)
+            # Name a step that always runs, when the function has one, over one a guard keeps.
+            reachable = [e for e in effects if e.call not in cut]
+            effect = min(reachable, key=lambda e: bool(e.guards)) if reachable else None
             if effect is not None:
                 chain: List[Hop] = [(current, effect)]
                 node = state
@@ -425,7 +425,7 @@ class Project:
             guarded = self._guarded[id(function)] = tuple(s for s in (*function.effects, *function.calls) if s.guards)
         if not guarded or call is None or call.arguments is None:
             return _NONE_CUT
-        offset = _receiver_offset(call, target.function)
+        offset = receiver_offset(call, target.function)
         # A library's parameter tests choose between options: an argument the project
         # passes (not a constant) is taken to be a value, not None -- a client handed in
         # rather than one the library makes.
@@ -433,7 +433,7 @@ class Project:
         found = [
             step.call
             for step in guarded
-            if any(falsified(g, _passed(call, g.param, g.position, g.default, offset, env, given)) for g in step.guards)
+            if any(falsified(g, passed_value(call, g.param, g.position, g.default, offset, env, given)) for g in step.guards)
         ]
         return frozenset(found) if found else _NONE_CUT
 
@@ -451,10 +451,10 @@ class Project:
             forwards = self._forwards[id(target.function)] = tuple(found)
         if not forwards:
             return ()
-        offset = _receiver_offset(call, target.function)
+        offset = receiver_offset(call, target.function)
         values = []
         for forward in forwards:
-            value = _passed(call, forward.param, forward.position, forward.default, offset, env)
+            value = passed_value(call, forward.param, forward.position, forward.default, offset, env)
             if value is not None:
                 values.append((forward.param or f"#{forward.position}", value))
         return tuple(values)
@@ -466,49 +466,3 @@ def _blocking_effects(function: FunctionSummary) -> Tuple[Effect, ...]:
 
 def _loop_effects(function: FunctionSummary) -> Optional[Tuple[Effect, ...]]:
     return None if function.checks_loop else function.loop_runs
-
-
-def _receiver_offset(call: Call, function: FunctionSummary) -> int:
-    """How many positional parameters the call fills without an argument: ``self`` of
-    ``obj.method(...)`` and of a constructor, ``cls`` of a classmethod."""
-    if function.kind in ("", "staticmethod"):
-        return 0
-    if call.bound or function.kind == "classmethod":
-        return 1
-    # ``Klass(...)`` runs ``__init__`` with a new ``self``; ``Klass.method(obj, ...)`` passes it.
-    return 1 if function.qualname.endswith(".__init__") and not call.callee.endswith(".__init__") else 0
-
-
-def _passed(
-    call: Call,
-    param: str,
-    position: int,
-    default: Optional[Constant],
-    offset: int,
-    env: Env,
-    given: Optional[Constant] = None,
-) -> Optional[Constant]:
-    """The constant the call gives a parameter of its callee (its default when it gives
-    none): an argument that is a constant, or a parameter of the caller passed on, whose
-    constant ``env`` holds; for another argument, ``given`` (``None``: not known)."""
-    args = call.arguments
-    assert args is not None
-    if param and param in args.keywords:
-        return args.constant(param) or _forwarded(args.forward(param), env, given)
-    if position >= 0:
-        index = position - offset
-        if index < 0:
-            return None
-        if index < args.positional:
-            return args.constant(index) or _forwarded(args.forward(index), env, given)
-    return default
-
-
-def _forwarded(forward: Optional[Forward], env: Env, given: Optional[Constant] = None) -> Optional[Constant]:
-    if forward is None:
-        return given
-    name = forward.param or f"#{forward.position}"
-    for held, value in env:
-        if held == name:
-            return value
-    return None
