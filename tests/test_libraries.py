@@ -196,3 +196,22 @@ def test_conditional_regions_keep_only_the_path_always_taken():
     assert not conditional(18, "first")
     assert conditional(18, "second")
     assert conditional(21, "after_return")
+
+
+def test_library_module_too_big_to_be_code_is_not_followed(tmp_path, user_cache):
+    from conclint.engine.project_pass import LIBRARY_MAX_BYTES
+
+    site = tmp_path / "site"
+    (site / "bulky").mkdir(parents=True)
+    call = "import time\n\ndef wait():\n    time.sleep(1)\n"
+    (site / "bulky" / "__init__.py").write_text("")
+    (site / "bulky" / "small.py").write_text(call)
+    padding = "# " + "x" * 78 + "\n"
+    (site / "bulky" / "big.py").write_text(call + padding * (LIBRARY_MAX_BYTES // len(padding) + 1))
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "app.py").write_text(
+        "from bulky import big, small\n\n\nasync def run():\n    small.wait()\n    big.wait()\n"
+    )
+    result = check_paths([str(root)], Config(root=str(root), library_paths=(str(site),)), jobs=1)
+    assert ccl110(result) == [("app.py", 5)]

@@ -111,7 +111,7 @@ class IndirectBlockingCall(Rule):
     counts as a value other than `None` (`connect(host, session=my_session)` does not
     reach the connection `connect` makes under `if session is None:`). The standard library
     is not followed: the catalogue says what in it blocks. A library that is not found,
-    or is compiled, is silent; findings are never reported inside library files."""
+    is compiled, or is a module over 512 KB (generated data), is silent; findings are never reported inside library files."""
     why = """Most real event-loop stalls are not a `time.sleep` written in a coroutine; they
     are a coroutine calling a small sync helper that, three calls down and in another
     module, opens a file or queries a database. The loop freezes just the same, and nothing
