@@ -91,8 +91,9 @@ def _non_blocking_form(call: cst.Call, method: str) -> bool:
 
 
 def _given_a_host(call: cst.Call) -> bool:
-    """``SMTP(host)``, ``Telnet(host="h")``, or arguments it cannot see (``*args``)."""
-    return any(arg.keyword is None or arg.keyword.value == "host" or arg.star for arg in call.args)
+    """``SMTP(host)``, ``Telnet(host="h")``, or arguments it cannot see (``*args`` and
+    ``**kwargs`` have no keyword either)."""
+    return any(arg.keyword is None or arg.keyword.value == "host" for arg in call.args)
 
 
 def dotted_name(expr: cst.BaseExpression) -> Optional[str]:

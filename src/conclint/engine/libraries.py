@@ -142,7 +142,8 @@ def _returns(body: List[ast.stmt]) -> bool:
 def _parameter_test(test: ast.AST, params: Set[str]) -> bool:
     """``p``, ``not p``, ``p is None``, ``p is not None``, ``isinstance(p, T)`` and their
     ``and``/``or`` on parameters: the project pass decides these guards from what each
-    call passes, so they are left to it."""
+    call passes, so they are left to it. The forms are those ``analysis.guards`` records
+    (``_Walker._conditions``, on the LibCST tree): a form added there belongs here too."""
     if isinstance(test, ast.Name):
         return test.id in params
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
